@@ -1,0 +1,36 @@
+# Vigil: `make run` and `make test` each do all the set-up they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_HOME ?= $(CURDIR)/demo-instance
+
+.PHONY: run test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	@if [ ! -f "$(DEMO_HOME)/vigil.db" ]; then \
+		echo "Creating a demonstration instance in $(DEMO_HOME)"; \
+		VIGIL_HOME="$(DEMO_HOME)" $(BIN)/vigil demo; \
+	fi
+	@VIGIL_HOME="$(DEMO_HOME)" $(BIN)/vigil overview
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,80 @@
+"""What every command shares: the opened instance, the passphrase prompt, one-line errors."""
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from vigil.bootstrap import InstanceMissing, Settings, Vigil
+from vigil.domain.errors import DomainError
+from vigil.services.instance import AlreadyInitialised, NotInitialised
+from vigil.services.ports import SealBroken, WrongPassphrase
+from vigil.services.workspace import Locked, NotFound
+
+EXPECTED = (DomainError, NotFound, Locked, WrongPassphrase, SealBroken, AlreadyInitialised,
+            NotInitialised, InstanceMissing, OSError)
+
+log = logging.getLogger("vigil")
+
+
+def ask_passphrase(confirm: bool = False, prompt: str = "Passphrase",
+                   variable: str = "VIGIL_PASSPHRASE") -> str:
+    """Return the passphrase from the environment or a hidden prompt."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise Locked(f"a passphrase is needed: set {variable} or run in a terminal")
+    answer: str = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    return answer
+
+
+def _log_to(settings: Settings) -> None:
+    if log.handlers or not settings.home.is_dir():
+        return
+    handler = logging.FileHandler(settings.home / "vigil.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+@contextmanager
+def opened(unlock: bool = False) -> Iterator[Vigil]:
+    """Open the instance named by the environment, unlocked if asked; close it after."""
+    settings = Settings.from_environment()
+    vigil = Vigil.open(settings)
+    _log_to(settings)
+    try:
+        if unlock:
+            vigil.unlock(ask_passphrase())
+        yield vigil
+    finally:
+        vigil.close()
+
+
+class VigilGroup(click.Group):
+    """A command group that turns every failure into one line and a non-zero exit.
+
+    An unexpected failure logs only its type and stack frames: an exception message could
+    quote a value, and sealed values never reach the log.
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EXPECTED as error:
+            log.info("command failed: %s", type(error).__name__)
+            raise click.ClickException(str(error) or type(error).__name__) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            log.error("internal error %s\n%s", type(error).__name__, frames)
+            raise click.ClickException(
+                f"internal error ({type(error).__name__}); nothing more was changed. "
+                "The log in the instance folder has the details") from None

@@ -1,0 +1,1 @@
+"""Ciphers and key derivation behind the services' cipher port."""

@@ -1,0 +1,1 @@
+"""Vigil's records and rules, in the standard library only."""

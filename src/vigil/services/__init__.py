@@ -1,0 +1,1 @@
+"""Vigil's use cases: the rules for recording, querying, sealing and moving records."""

@@ -1,0 +1,179 @@
+"""The ports services need: a record store and a cipher. Storage and crypto implement them."""
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from vigil.domain.codes import RecordKind
+
+
+class SealBroken(Exception):
+    """A sealed value could not be opened: wrong key, or a ciphertext moved or altered."""
+
+
+class WrongPassphrase(Exception):
+    """The passphrase does not unlock this instance or this export file."""
+
+
+@dataclass(frozen=True, slots=True)
+class SealContext:
+    """What a ciphertext is bound to, so it cannot be moved to another record or column."""
+
+    table: str
+    column: str
+    record: str
+
+
+class Cipher(Protocol):
+    """Seals and opens field values (authenticated encryption bound to a context)."""
+
+    @property
+    def key_version(self) -> int: ...
+
+    def seal(self, plaintext: bytes, context: SealContext) -> bytes:
+        """Encrypt plaintext for one field of one record."""
+        ...
+
+    def open(self, sealed: bytes, context: SealContext) -> bytes:
+        """Decrypt a sealed value, or raise SealBroken."""
+        ...
+
+
+@dataclass(slots=True)
+class StoredRecord:
+    """A record as the store keeps it: public data, sealed bytes and the columns to filter on."""
+
+    kind: RecordKind
+    code: str
+    version: int
+    data: dict[str, Any]
+    sealed: bytes | None = None
+    index: dict[str, Any] = field(default_factory=dict)
+    links: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One entry of a record's history: created, updated or deleted, when, with what."""
+
+    code: str
+    kind: RecordKind
+    version: int
+    action: str
+    recorded_at: str
+    data: dict[str, Any]
+    sealed: bytes | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordQuery:
+    """Filters for a listing; empty filters match everything."""
+
+    kind: RecordKind
+    period: tuple[date, date] | None = None
+    places: Sequence[str] | None = None
+    act_types: Sequence[str] | None = None
+    source: str | None = None
+    quantities: Sequence[str] | None = None
+    qualifier: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class RecordStore(Protocol):
+    """Keeps records and every version of them."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Run the block atomically: everything is written, or nothing."""
+        ...
+
+    def add(self, records: Sequence[StoredRecord], recorded_at: str) -> None:
+        """Write new records, each with its first version."""
+        ...
+
+    def replace(self, record: StoredRecord, recorded_at: str, note: str | None) -> None:
+        """Write the next version of an existing record."""
+        ...
+
+    def remove(self, kind: RecordKind, code: str, recorded_at: str, note: str | None) -> None:
+        """Record a deletion: the record leaves listings, its history stays."""
+        ...
+
+    def get(self, code: str) -> StoredRecord | None:
+        """Return the current version of a record, or None if unknown or deleted."""
+        ...
+
+    def last_version(self, code: str) -> Version | None:
+        """Return the latest history entry of a code, deleted or not."""
+        ...
+
+    def existing(self, codes: Iterable[str]) -> set[str]:
+        """Return those of the codes that name a current (not deleted) record."""
+        ...
+
+    def known(self, codes: Iterable[str]) -> set[str]:
+        """Return those of the codes that were ever used, deleted or not."""
+        ...
+
+    def history(self, code: str) -> list[Version]:
+        """Return every version of a record, oldest first."""
+        ...
+
+    def versions(self) -> Iterator[Version]:
+        """Yield every version of every record, in the order they were written."""
+        ...
+
+    def restore(self, versions: Sequence[Version], current: Sequence[StoredRecord]) -> None:
+        """Write imported history entries and the current records they end in."""
+        ...
+
+    def find(self, query: RecordQuery) -> list[StoredRecord]:
+        """Return current records matching the filters, in a stable order."""
+        ...
+
+    def drop(self, kind: RecordKind, code: str) -> None:
+        """Remove the current form of a record without writing history (imports replay it)."""
+        ...
+
+    def dangling(self) -> list[tuple[str, str, str]]:
+        """Return (record, field, missing code) for references to records that do not exist."""
+        ...
+
+    def referring(self, code: str) -> set[str]:
+        """Return the codes of current records that name this code."""
+        ...
+
+    def place_subtree(self, code: str) -> set[str]:
+        """Return a place code with the codes of every place nested in it."""
+        ...
+
+    def count_by_kind(self) -> dict[RecordKind, int]:
+        """Return how many current records of each kind there are."""
+        ...
+
+    def incidents_per_year(self) -> list[tuple[int, int]]:
+        """Return (year of earliest possible day, number of incidents), for dated incidents."""
+        ...
+
+    def read_setting(self, key: str) -> str | None:
+        """Return an instance setting (key material parameters, instance id)."""
+        ...
+
+    def write_setting(self, key: str, value: str) -> None:
+        """Store an instance setting."""
+        ...
+
+
+class Keyring(Protocol):
+    """Turns a passphrase and stored parameters into a cipher (a key derivation behind a port)."""
+
+    def new_parameters(self) -> str:
+        """Return fresh, serialised key-derivation parameters (with a new salt)."""
+        ...
+
+    def cipher_for(self, passphrase: str, parameters: str) -> Cipher:
+        """Return the cipher whose key this passphrase derives under these parameters."""
+        ...

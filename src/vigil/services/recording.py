@@ -1,0 +1,158 @@
+"""Recording use cases: add, edit, delete and read records, every change a new version."""
+
+import dataclasses
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from vigil.domain.codes import RecordKind, kind_of, new_code, normalise_code
+from vigil.domain.errors import DomainError
+from vigil.domain.records import KIND_OF_RECORD, Claim, Record
+from vigil.services.codec import from_dict, to_dict
+from vigil.services.rules import check_terms, references
+from vigil.services.stored import RecordView, open_sealed, sealed_keys, to_stored, to_view
+from vigil.services.workspace import NotFound, Workspace
+
+
+def _fresh_code(ws: Workspace, kind: RecordKind) -> str:
+    while True:
+        code = new_code(kind)
+        if not ws.store.known([code]):
+            return code
+
+
+def check_references(ws: Workspace, record: Record, pending: Iterable[str] = ()) -> None:
+    """Fail if the record names a record that does not exist (or is not about to)."""
+    named = dict(references(record))
+    wanted = {code for _, code in references(record)}
+    missing = wanted - ws.store.existing(wanted) - set(pending)
+    for field, code in named.items():
+        if code in missing:
+            raise DomainError(f"{field}: no record {code}")
+    for code in sorted(missing):
+        raise DomainError(f"{KIND_OF_RECORD[type(record)].value}: no record {code}")
+
+
+def source_kind_of(ws: Workspace, record: Record) -> str | None:
+    """Return the kind of the source a claim cites (None for other records)."""
+    if not isinstance(record, Claim):
+        return None
+    stored = ws.store.get(record.source)
+    return None if stored is None else str(stored.data["kind"])
+
+
+def _place_excerpt(ws: Workspace, claim: Claim) -> Claim:
+    """Fill in where the excerpt stands in the source text; it must be found there."""
+    if not claim.excerpt:
+        return claim
+    stored = ws.store.get(claim.source)
+    if stored is None:
+        return claim
+    content = stored.data.get("content")
+    if content is None and stored.sealed is not None:
+        content = open_sealed(stored, ws.require_cipher()).get("content")
+    if not content:
+        return claim
+    position = content.find(claim.excerpt)
+    if position < 0:
+        raise DomainError(f"claim excerpt: not found in the text of source {claim.source}")
+    return dataclasses.replace(claim, excerpt_start=position)
+
+
+def prepare(ws: Workspace, record: Record, pending: Iterable[str] = ()) -> Record:
+    """Check a record's terms and references and complete derived fields."""
+    check_terms(ws.vocabularies, record)
+    check_references(ws, record, pending)
+    if isinstance(record, Claim):
+        record = _place_excerpt(ws, record)
+    return record
+
+
+def add_record(ws: Workspace, draft: Record) -> str:
+    """Store a new record (its code is assigned here) and return its code."""
+    kind = KIND_OF_RECORD[type(draft)]
+    with ws.store.transaction():
+        record = prepare(ws, dataclasses.replace(draft, code=_fresh_code(ws, kind)))
+        secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
+        ws.store.add([to_stored(record, 1, secret, ws.cipher)], ws.timestamp())
+    return record.code
+
+
+def _current(ws: Workspace, code: str) -> Any:
+    stored = ws.store.get(normalise_code(code))
+    if stored is None:
+        raise NotFound(f"no record {normalise_code(code)}")
+    return stored
+
+
+def show(ws: Workspace, code: str, reveal: bool = False) -> RecordView:
+    """Return a record; its sealed part is opened only when reveal is asked and unlocked."""
+    stored = _current(ws, code)
+    return to_view(stored, ws.require_cipher() if reveal and stored.sealed else None)
+
+
+def _parse_change(old: Any, raw: str) -> Any:
+    if raw == "":
+        return None
+    if raw[:1] in "[{" or raw in ("null", "true", "false"):
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            raise DomainError(f"value {raw!r} is not valid JSON") from None
+    if isinstance(old, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(old, int | float) and not isinstance(old, bool):
+        try:
+            return type(old)(raw)
+        except ValueError:
+            raise DomainError(f"value {raw!r} is not a number") from None
+    return raw
+
+
+def edit_record(ws: Workspace, code: str, changes: Mapping[str, str],
+                note: str | None = None) -> int:
+    """Write a new version of a record with the given fields changed; return its number."""
+    with ws.store.transaction():
+        stored = _current(ws, code)
+        data = dict(stored.data)
+        secret_open = bool(stored.sealed) and ws.cipher is not None
+        if secret_open:
+            data.update(open_sealed(stored, ws.require_cipher()))
+        for field, raw in changes.items():
+            if field == "code" or (field not in data and field not in _fields(stored.kind)):
+                raise DomainError(f"{stored.kind.value} has no field {field!r} to edit")
+            data[field] = _parse_change(data.get(field), raw)
+        record = prepare(ws, from_dict(stored.kind, data))
+        secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
+        if not secret_open and secret & set(changes):
+            ws.require_cipher()
+        keep = None if secret_open else stored.sealed
+        new = to_stored(record, stored.version + 1, secret, ws.cipher, sealed=keep)
+        ws.store.replace(new, ws.timestamp(), note)
+    return new.version
+
+
+def _fields(kind: RecordKind) -> set[str]:
+    record_type = next(t for t, k in KIND_OF_RECORD.items() if k is kind)
+    return {f.name for f in dataclasses.fields(record_type)}
+
+
+def delete_record(ws: Workspace, code: str, reason: str | None = None) -> None:
+    """Record the deletion of a record; its history stays answerable."""
+    with ws.store.transaction():
+        stored = _current(ws, code)
+        pointing = ws.store.referring(stored.code)
+        if pointing:
+            raise DomainError(
+                f"{stored.code} is still named by {', '.join(sorted(pointing)[:5])}; "
+                "edit or delete those first")
+        ws.store.remove(stored.kind, stored.code, ws.timestamp(), reason)
+
+
+def full_dict(record: Record) -> dict[str, Any]:
+    """Return a record as a dictionary, for display and JSON output."""
+    return to_dict(record)
+
+
+def kind_of_code(code: str) -> RecordKind:
+    return kind_of(code)

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables and the record store, on SQLite or PostgreSQL."""

@@ -1,0 +1,128 @@
+"""SQL for listings: period overlap, place subtrees, act-type subtrees, sources, quantities."""
+
+import sqlalchemy as sa
+
+from vigil.domain.codes import RecordKind
+from vigil.services.ports import RecordQuery
+from vigil.storage.tables import (
+    RECORD_TABLES,
+    act,
+    claim,
+    claim_support,
+    incident,
+    incident_place,
+    organisation,
+    place,
+    source,
+)
+
+_PERIOD_COLUMNS = {
+    RecordKind.INCIDENT: ("period_lo", "period_hi"),
+    RecordKind.ACT: ("period_lo", "period_hi"),
+    RecordKind.CLAIM: ("period_lo", "period_hi"),
+    RecordKind.SOURCE: ("published_lo", "published_hi"),
+}
+_ORDER = {
+    RecordKind.INCIDENT: ("period_lo",),
+    RecordKind.ACT: ("period_lo",),
+    RecordKind.CLAIM: ("as_of_lo",),
+    RecordKind.SOURCE: ("published_lo",),
+    RecordKind.PLACE: ("name",),
+    RecordKind.ORGANISATION: ("name",),
+}
+
+
+def place_subtree(code: str) -> sa.CTE:
+    """Return a recursive query of a place and every place nested in it."""
+    tree = sa.select(place.c.code).where(place.c.code == code).cte("subtree", recursive=True)
+    return tree.union_all(sa.select(place.c.code).where(place.c.parent == tree.c.code))
+
+
+def _supported_by_source(table: sa.Table, source_code: str) -> sa.Exists:
+    return sa.exists().where(claim_support.c.target == table.c.code,
+                             claim_support.c.claim == claim.c.code,
+                             claim.c.source == source_code)
+
+
+def _filters(query: RecordQuery, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+    kind, where = query.kind, []
+    if query.period is not None and kind in _PERIOD_COLUMNS:
+        lo, hi = _PERIOD_COLUMNS[kind]
+        where += [table.c[lo] <= query.period[1], table.c[hi] >= query.period[0]]
+    if query.places is not None:
+        if kind is RecordKind.INCIDENT:
+            where.append(sa.exists().where(incident_place.c.incident == incident.c.code,
+                                           incident_place.c.place.in_(query.places)))
+        elif "place" in table.c:
+            where.append(table.c.place.in_(query.places))
+        elif kind is RecordKind.PLACE:
+            where.append(table.c.code.in_(query.places))
+    if query.act_types is not None:
+        if kind is RecordKind.INCIDENT:
+            where.append(sa.exists().where(act.c.incident == incident.c.code,
+                                           act.c.type.in_(query.act_types)))
+        elif kind is RecordKind.ACT:
+            where.append(act.c.type.in_(query.act_types))
+    if query.source is not None:
+        if kind is RecordKind.CLAIM:
+            where.append(claim.c.source == query.source)
+        elif kind in (RecordKind.INCIDENT, RecordKind.ACT):
+            where.append(_supported_by_source(table, query.source))
+        elif kind is RecordKind.SOURCE:
+            where.append(source.c.code == query.source)
+    if kind is RecordKind.CLAIM and query.quantities is not None:
+        where.append(claim.c.quantity.in_(query.quantities))
+    if kind is RecordKind.CLAIM and query.qualifier is not None:
+        where.append(claim.c.qualifier == query.qualifier)
+    return where
+
+
+def listing(query: RecordQuery) -> sa.Select[tuple[str, int, str, bytes | None]]:
+    """Return the select for one page of a listing, in a stable order."""
+    table = RECORD_TABLES[query.kind]
+    order = [sa.nulls_last(table.c[name].asc()) for name in _ORDER.get(query.kind, ())]
+    return (sa.select(table.c.code, table.c.version, table.c.data, table.c.sealed)
+            .where(*_filters(query, table))
+            .order_by(*order, table.c.code)
+            .limit(query.limit).offset(query.offset))
+
+
+def referring(code: str) -> list[sa.Select[tuple[str]]]:
+    """Return selects of the current records that name a code."""
+    pairs = [(place, place.c.parent), (organisation, organisation.c.parent),
+             (source, source.c.publisher), (incident, incident.c.part_of),
+             (act, act.c.incident), (act, act.c.victim_person), (act, act.c.place),
+             (claim, claim.c.source), (claim, claim.c.superseded_by), (claim, claim.c.place)]
+    selects = [sa.select(table.c.code).where(column == code) for table, column in pairs]
+    selects.append(sa.select(incident_place.c.incident).where(incident_place.c.place == code))
+    selects.append(sa.select(claim_support.c.claim).where(claim_support.c.target == code))
+    return selects
+
+
+_REFERENCES: list[tuple[sa.Table, str, str, sa.Table]] = [
+    (place, "code", "parent", place),
+    (organisation, "code", "parent", organisation),
+    (source, "code", "publisher", organisation),
+    (incident, "code", "part_of", incident),
+    (incident_place, "incident", "place", place),
+    (act, "code", "incident", incident),
+    (act, "code", "victim_person", RECORD_TABLES[RecordKind.PERSON]),
+    (act, "code", "place", place),
+    (claim, "code", "source", source),
+    (claim, "code", "superseded_by", claim),
+    (claim, "code", "place", place),
+]
+
+
+def dangling() -> list[sa.Select[tuple[str, str, str]]]:
+    """Return selects of (record, field, missing code) for every kind of reference."""
+    selects = []
+    for table, owner, column, target in _REFERENCES:
+        missing = ~sa.exists().where(target.c.code == table.c[column])
+        selects.append(sa.select(table.c[owner], sa.literal(column), table.c[column])
+                       .where(table.c[column].is_not(None), missing))
+    known = sa.union_all(*(sa.select(t.c.code) for t in RECORD_TABLES.values())).subquery()
+    selects.append(sa.select(claim_support.c.claim, sa.literal("supports"),
+                             claim_support.c.target)
+                   .where(claim_support.c.target.not_in(sa.select(known.c.code))))
+    return selects

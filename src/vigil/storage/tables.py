@@ -1,0 +1,134 @@
+"""The tables: one per kind of record with the columns listings filter on, plus every version."""
+
+import sqlalchemy as sa
+
+from vigil.domain.codes import RecordKind
+
+metadata = sa.MetaData()
+
+CODE = sa.String(16)
+
+
+def _record_table(name: str, *columns: sa.Column[object], indexes: tuple[sa.Index, ...] = ()
+                  ) -> sa.Table:
+    return sa.Table(
+        name, metadata,
+        sa.Column("code", CODE, primary_key=True),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("sealed", sa.LargeBinary, nullable=True),
+        *columns,
+        *indexes,
+    )
+
+
+setting = sa.Table(
+    "setting", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+record_version = sa.Table(
+    "record_version", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("code", CODE, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(8), nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("sealed", sa.LargeBinary, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.UniqueConstraint("code", "version", name="uq_record_version_code_version"),
+)
+
+place = _record_table(
+    "place",
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("parent", CODE, nullable=True, index=True),
+)
+
+organisation = _record_table(
+    "organisation",
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("parent", CODE, nullable=True, index=True),
+)
+
+person = _record_table("person")
+
+source = _record_table(
+    "source",
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("publisher", CODE, nullable=True, index=True),
+    sa.Column("published_lo", sa.Date, nullable=True),
+    sa.Column("published_hi", sa.Date, nullable=True),
+)
+
+incident = _record_table(
+    "incident",
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("status", sa.String(64), nullable=False),
+    sa.Column("period_lo", sa.Date, nullable=True),
+    sa.Column("period_hi", sa.Date, nullable=True),
+    sa.Column("part_of", CODE, nullable=True, index=True),
+    indexes=(sa.Index("ix_incident_period", "period_lo", "period_hi", "code"),),
+)
+
+incident_place = sa.Table(
+    "incident_place", metadata,
+    sa.Column("incident", CODE, primary_key=True),
+    sa.Column("place", CODE, primary_key=True),
+    sa.Index("ix_incident_place_place", "place", "incident"),
+)
+
+act = _record_table(
+    "act",
+    sa.Column("incident", CODE, nullable=False),
+    sa.Column("type", sa.String(64), nullable=False),
+    sa.Column("place", CODE, nullable=True, index=True),
+    sa.Column("period_lo", sa.Date, nullable=True),
+    sa.Column("period_hi", sa.Date, nullable=True),
+    sa.Column("victim_person", CODE, nullable=True, index=True),
+    indexes=(sa.Index("ix_act_incident_type", "incident", "type"),
+             sa.Index("ix_act_type_incident", "type", "incident")),
+)
+
+claim = _record_table(
+    "claim",
+    sa.Column("source", CODE, nullable=False, index=True),
+    sa.Column("quantity", sa.String(64), nullable=True, index=True),
+    sa.Column("qualifier", sa.String(16), nullable=True),
+    sa.Column("value_low", sa.Integer, nullable=True),
+    sa.Column("value_high", sa.Integer, nullable=True),
+    sa.Column("as_of_lo", sa.Date, nullable=True),
+    sa.Column("as_of_hi", sa.Date, nullable=True),
+    sa.Column("period_lo", sa.Date, nullable=True),
+    sa.Column("period_hi", sa.Date, nullable=True),
+    sa.Column("place", CODE, nullable=True, index=True),
+    sa.Column("superseded_by", CODE, nullable=True, index=True),
+)
+
+claim_support = sa.Table(
+    "claim_support", metadata,
+    sa.Column("claim", CODE, primary_key=True),
+    sa.Column("target", CODE, primary_key=True),
+    sa.Index("ix_claim_support_target", "target", "claim"),
+)
+
+RECORD_TABLES: dict[RecordKind, sa.Table] = {
+    RecordKind.PLACE: place,
+    RecordKind.ORGANISATION: organisation,
+    RecordKind.PERSON: person,
+    RecordKind.SOURCE: source,
+    RecordKind.INCIDENT: incident,
+    RecordKind.ACT: act,
+    RecordKind.CLAIM: claim,
+}
+
+LINK_TABLES: dict[str, tuple[sa.Table, str, str]] = {
+    "places": (incident_place, "incident", "place"),
+    "supports": (claim_support, "claim", "target"),
+}
