@@ -117,7 +117,8 @@ _REFERENCES: list[tuple[sa.Table, str, str, sa.Table]] = [
 def dangling() -> list[sa.Select[tuple[str, str, str]]]:
     """Return selects of (record, field, missing code) for every kind of reference."""
     selects = []
-    for table, owner, column, target in _REFERENCES:
+    for table, owner, column, target_table in _REFERENCES:
+        target = target_table.alias("target")
         missing = ~sa.exists().where(target.c.code == table.c[column])
         selects.append(sa.select(table.c[owner], sa.literal(column), table.c[column])
                        .where(table.c[column].is_not(None), missing))
