@@ -53,8 +53,9 @@ class Vigil:
         self.workspace = Workspace(self.store, load_vocabularies(settings.home / "vocabularies"))
 
     @classmethod
-    def create(cls, settings: Settings, passphrase: str,
-               kdf: KdfParameters | None = None) -> "Vigil":
+    def create(
+        cls, settings: Settings, passphrase: str, kdf: KdfParameters | None = None
+    ) -> "Vigil":
         """Create a new instance: its folder, its schema and its key."""
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         vigil = cls(settings, kdf)

@@ -39,22 +39,103 @@ def one_line_error(result: Result, *words: str) -> None:
 
 def test_a_documenter_records_and_lists_an_incident(run) -> None:  # type: ignore[no-untyped-def]
     country = code_of(run("place", "add", "--name", "Russia", "--kind", "country"))
-    town = code_of(run("place", "add", "--name", "Argun", "--kind", "town", "--parent", country,
-                       "--name-in", "ru=Аргун", "--lat", "43.29", "--lon", "45.87"))
+    town = code_of(
+        run(
+            "place",
+            "add",
+            "--name",
+            "Argun",
+            "--kind",
+            "town",
+            "--parent",
+            country,
+            "--name-in",
+            "ru=Аргун",
+            "--lat",
+            "43.29",
+            "--lon",
+            "45.87",
+        )
+    )
     police = code_of(run("org", "add", "--name", "Police", "--kind", "law-enforcement-unit"))
     person = code_of(run("person", "add", "--name", "Ruslan Testov", "--sex", "male"))
-    incident = code_of(run("incident", "add", "--title", "Detentions", "--period", "2018-12~",
-                           "--place", town, "--status", "alleged"))
-    act = code_of(run("act", "add", "--incident", incident, "--type", "secret-detention",
-                      "--victim", person, "--perpetrator", f"{police}:direct-perpetrator:police",
-                      "--method", "beating", "--method", "electric-shock", "--legal", "echr-3"))
-    source = code_of(run("source", "add", "--kind", "ngo-report", "--title", "Press release",
-                         "--published-on", "2019-01-14"))
-    claim = code_of(run("claim", "add", "--source", source, "--quantity", "detained", "--value",
-                        "40", "--qualifier", "about", "--as-of", "2019-01-14",
-                        "--supports", incident))
-    listed = json.loads(run("list", "incidents", "--place", country, "--period", "2018-12",
-                            "--act-type", "deprivation-of-liberty", "--json").output)
+    incident = code_of(
+        run(
+            "incident",
+            "add",
+            "--title",
+            "Detentions",
+            "--period",
+            "2018-12~",
+            "--place",
+            town,
+            "--status",
+            "alleged",
+        )
+    )
+    act = code_of(
+        run(
+            "act",
+            "add",
+            "--incident",
+            incident,
+            "--type",
+            "secret-detention",
+            "--victim",
+            person,
+            "--perpetrator",
+            f"{police}:direct-perpetrator:police",
+            "--method",
+            "beating",
+            "--method",
+            "electric-shock",
+            "--legal",
+            "echr-3",
+        )
+    )
+    source = code_of(
+        run(
+            "source",
+            "add",
+            "--kind",
+            "ngo-report",
+            "--title",
+            "Press release",
+            "--published-on",
+            "2019-01-14",
+        )
+    )
+    claim = code_of(
+        run(
+            "claim",
+            "add",
+            "--source",
+            source,
+            "--quantity",
+            "detained",
+            "--value",
+            "40",
+            "--qualifier",
+            "about",
+            "--as-of",
+            "2019-01-14",
+            "--supports",
+            incident,
+        )
+    )
+    listed = json.loads(
+        run(
+            "list",
+            "incidents",
+            "--place",
+            country,
+            "--period",
+            "2018-12",
+            "--act-type",
+            "deprivation-of-liberty",
+            "--json",
+        ).output
+    )
     assert [item["code"] for item in listed] == [incident]
     shown = json.loads(run("show", act, "--json").output)
     assert shown["methods"] == ["beating", "electric-shock"]
@@ -85,8 +166,9 @@ def test_history_shows_each_version_and_what_changed(run) -> None:  # type: igno
 
 
 def test_a_bad_date_says_which_part_is_wrong(run) -> None:  # type: ignore[no-untyped-def]
-    one_line_error(run("incident", "add", "--title", "x", "--period", "2017-13"),
-                   "2017-13", "character 5")
+    one_line_error(
+        run("incident", "add", "--title", "x", "--period", "2017-13"), "2017-13", "character 5"
+    )
 
 
 def test_an_unknown_term_suggests_the_nearest(run) -> None:  # type: ignore[no-untyped-def]
@@ -104,19 +186,30 @@ def test_an_unknown_code_is_one_line(run) -> None:  # type: ignore[no-untyped-de
     one_line_error(run("show", "banana"), "not a record code")
 
 
-def test_export_and_import_round_trip_through_files(run, settings: Settings,  # type: ignore[no-untyped-def]
-                                                   tmp_path: Path) -> None:
+def test_export_and_import_round_trip_through_files(
+    run,
+    settings: Settings,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
     person = code_of(run("person", "add", "--name", "Export Person"))
     path = tmp_path / "out.jsonl"
-    assert run("export", str(path), "--file-passphrase",
-               VIGIL_FILE_PASSPHRASE="file pass").exit_code == 0
+    assert (
+        run("export", str(path), "--file-passphrase", VIGIL_FILE_PASSPHRASE="file pass").exit_code
+        == 0
+    )
     assert "Export Person" not in path.read_text(encoding="utf-8")
     other = CliRunner()
-    env = {"VIGIL_HOME": str(tmp_path / "other"), "VIGIL_PASSPHRASE": "other pass",
-           "VIGIL_DATABASE_URL": ""}
+    env = {
+        "VIGIL_HOME": str(tmp_path / "other"),
+        "VIGIL_PASSPHRASE": "other pass",
+        "VIGIL_DATABASE_URL": "",
+    }
     assert other.invoke(cli, ["init"], env=env).exit_code == 0
-    result = other.invoke(cli, ["import", str(path), "--file-passphrase"],
-                          env={**env, "VIGIL_FILE_PASSPHRASE": "file pass"})
+    result = other.invoke(
+        cli,
+        ["import", str(path), "--file-passphrase"],
+        env={**env, "VIGIL_FILE_PASSPHRASE": "file pass"},
+    )
     assert result.exit_code == 0, result.output
     shown = other.invoke(cli, ["show", person, "--reveal", "--json"], env=env)
     assert json.loads(shown.output)["identity"]["names"] == ["Export Person"]
@@ -146,8 +239,11 @@ def test_vocab_searches_in_russian_and_english(run) -> None:  # type: ignore[no-
 
 
 def test_demo_loads_counts_that_disagree(tmp_path: Path) -> None:
-    env = {"VIGIL_HOME": str(tmp_path / "demo"), "VIGIL_PASSPHRASE": PASSPHRASE,
-           "VIGIL_DATABASE_URL": ""}
+    env = {
+        "VIGIL_HOME": str(tmp_path / "demo"),
+        "VIGIL_PASSPHRASE": PASSPHRASE,
+        "VIGIL_DATABASE_URL": "",
+    }
     runner = CliRunner()
     assert runner.invoke(cli, ["demo"], env=env).exit_code == 0
     overview = json.loads(runner.invoke(cli, ["overview", "--json"], env=env).output)

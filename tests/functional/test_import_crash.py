@@ -29,11 +29,28 @@ def write_big_export(path: Path) -> None:
         out.write("\n")
         for number in range(1, RECORDS + 1):
             code = place_code(number)
-            data = {"code": code, "name": f"Village {number}", "kind": "village", "names": {},
-                    "parent": None, "lat": None, "lon": None}
-            out.write(json.dumps({"code": code, "kind": "place", "version": 1,
-                                  "action": "create", "recorded_at": "2020-01-01T00:00:00",
-                                  "data": data}) + "\n")
+            data = {
+                "code": code,
+                "name": f"Village {number}",
+                "kind": "village",
+                "names": {},
+                "parent": None,
+                "lat": None,
+                "lon": None,
+            }
+            out.write(
+                json.dumps(
+                    {
+                        "code": code,
+                        "kind": "place",
+                        "version": 1,
+                        "action": "create",
+                        "recorded_at": "2020-01-01T00:00:00",
+                        "data": data,
+                    }
+                )
+                + "\n"
+            )
 
 
 def test_an_import_killed_mid_way_changes_nothing(settings: Settings, tmp_path: Path) -> None:
@@ -44,10 +61,16 @@ def test_an_import_killed_mid_way_changes_nothing(settings: Settings, tmp_path: 
     export = tmp_path / "big.jsonl"
     write_big_export(export)
     env = {**os.environ, **instance_environment(settings)}
-    command = [sys.executable, "-c", "from vigil.cli.main import main; main()", "import",
-               str(export)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-c",
+        "from vigil.cli.main import main; main()",
+        "import",
+        str(export),
+    ]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     log = settings.home / "vigil.log"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not log.exists():

@@ -18,8 +18,12 @@ def codes(vigil: Vigil, kind: RecordKind, **filters: str) -> set[str]:
 
 def test_an_edit_writes_a_new_version_and_keeps_the_old(vigil: Vigil) -> None:
     sample = add_sample(vigil.workspace)
-    assert edit_record(vigil.workspace, sample.incident_2017, {"status": "corroborated"},
-                       "second source") == 2
+    assert (
+        edit_record(
+            vigil.workspace, sample.incident_2017, {"status": "corroborated"}, "second source"
+        )
+        == 2
+    )
     history = vigil.store.history(sample.incident_2017)
     assert [(v.version, v.action) for v in history] == [(1, "create"), (2, "update")]
     assert history[0].data["status"] == "alleged"
@@ -47,7 +51,9 @@ def test_period_filter_keeps_records_that_overlap(vigil: Vigil) -> None:
     sample = add_sample(vigil.workspace)
     assert codes(vigil, RecordKind.INCIDENT, period="2017-03") == {sample.incident_2017}
     assert codes(vigil, RecordKind.INCIDENT, period="2017/2019") == {
-        sample.incident_2017, sample.incident_2019}
+        sample.incident_2017,
+        sample.incident_2019,
+    }
     assert codes(vigil, RecordKind.INCIDENT, period="2018") == set()
 
 
@@ -55,14 +61,17 @@ def test_place_filter_takes_the_place_and_everything_under_it(vigil: Vigil) -> N
     sample = add_sample(vigil.workspace)
     assert codes(vigil, RecordKind.INCIDENT, place=sample.region) == {sample.incident_2017}
     assert codes(vigil, RecordKind.INCIDENT, place=sample.country) == {
-        sample.incident_2017, sample.incident_2019}
+        sample.incident_2017,
+        sample.incident_2019,
+    }
     assert codes(vigil, RecordKind.PLACE, place=sample.region) == {sample.region, sample.town}
 
 
 def test_act_type_filter_takes_the_type_and_its_descendants(vigil: Vigil) -> None:
     sample = add_sample(vigil.workspace)
     assert codes(vigil, RecordKind.INCIDENT, act_type="deprivation-of-liberty") == {
-        sample.incident_2017}
+        sample.incident_2017
+    }
     assert codes(vigil, RecordKind.INCIDENT, act_type="threat") == {sample.incident_2019}
     acts = list_records(vigil.workspace, RecordKind.ACT, ListFilters(act_type="threat"))
     assert [v.record.type for v in acts] == ["death-threat"]
@@ -70,10 +79,23 @@ def test_act_type_filter_takes_the_type_and_its_descendants(vigil: Vigil) -> Non
 
 def test_combined_filters_narrow_the_listing(vigil: Vigil) -> None:
     sample = add_sample(vigil.workspace)
-    assert codes(vigil, RecordKind.INCIDENT, period="2017", place=sample.region,
-                 act_type="deprivation-of-liberty") == {sample.incident_2017}
-    assert codes(vigil, RecordKind.INCIDENT, period="2019", place=sample.region,
-                 act_type="deprivation-of-liberty") == set()
+    assert codes(
+        vigil,
+        RecordKind.INCIDENT,
+        period="2017",
+        place=sample.region,
+        act_type="deprivation-of-liberty",
+    ) == {sample.incident_2017}
+    assert (
+        codes(
+            vigil,
+            RecordKind.INCIDENT,
+            period="2019",
+            place=sample.region,
+            act_type="deprivation-of-liberty",
+        )
+        == set()
+    )
 
 
 def test_claims_filter_by_source_quantity_and_qualifier(vigil: Vigil) -> None:
@@ -96,8 +118,9 @@ def test_excerpt_position_is_found_in_the_source_text(vigil: Vigil) -> None:
 def test_unknown_terms_and_missing_records_are_refused(vigil: Vigil) -> None:
     sample = add_sample(vigil.workspace)
     with pytest.raises(UnknownTerm, match="torture"):
-        add_record(vigil.workspace, Act("", sample.incident_2017, "tortre",
-                                        victim_person=sample.person))
+        add_record(
+            vigil.workspace, Act("", sample.incident_2017, "tortre", victim_person=sample.person)
+        )
     with pytest.raises(DomainError, match="no record I-"):
         add_record(vigil.workspace, Act("", "I-000000", "torture", victim_person=sample.person))
     with pytest.raises(DomainError, match="no record L-"):
@@ -112,11 +135,21 @@ def test_overview_sets_disagreeing_claims_side_by_side(vigil: Vigil) -> None:
 
     sample = add_sample(vigil.workspace)
     other = add_record(vigil.workspace, Source("", "ngo-report", "Other report"))
-    later = add_record(vigil.workspace, Claim("", other, count=CountClaim(
-        "detained", CountValue.single(Qualifier.EXACT, 200), parse_date("2017-07-09"))))
+    later = add_record(
+        vigil.workspace,
+        Claim(
+            "",
+            other,
+            count=CountClaim(
+                "detained", CountValue.single(Qualifier.EXACT, 200), parse_date("2017-07-09")
+            ),
+        ),
+    )
     result = overview(vigil.workspace)
     lines = result.counts["detained"]
     assert [line.claim.code for line in lines] == [later, sample.claim]
     assert [str(line.claim.count.value) for line in lines if line.claim.count] == [
-        "200", "more than 100"]
+        "200",
+        "more than 100",
+    ]
     assert dict(result.incidents_per_year) == {2017: 1, 2019: 1}

@@ -39,16 +39,22 @@ def postgres_rows_containing(url: str, secret: str) -> list[str]:
     base = url.split("?")[0]
     found = []
     with psycopg.connect(base) as conn:
-        tables = conn.execute("SELECT table_name FROM information_schema.tables "
-                              "WHERE table_schema = %s", (schema,)).fetchall()
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchall()
         for (table,) in tables:
-            rows = conn.execute(f'SELECT CAST(t AS text) FROM "{schema}"."{table}" t').fetchall()
+            rows = conn.execute(
+                f'SELECT CAST(t AS text) FROM "{schema}"."{table}" t'  # noqa: S608 - names from the catalogue
+            ).fetchall()
             found += [table for (row,) in rows if secret.lower() in row.lower()]
-            bytea_rows = conn.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
+            bytea_rows = conn.execute(
+                f'SELECT * FROM "{schema}"."{table}"'  # noqa: S608 - names from the catalogue
+            ).fetchall()
             for row in bytea_rows:
                 for cell in row:
                     if isinstance(cell, bytes | memoryview) and any(
-                            f in bytes(cell) for f in forms(secret)):
+                        f in bytes(cell) for f in forms(secret)
+                    ):
                         found.append(table)
     return found
 
@@ -72,8 +78,11 @@ def test_person_name_is_never_written_in_plaintext(vigil: Vigil) -> None:
 def test_edited_identity_is_sealed_in_every_version(vigil: Vigil) -> None:
     first, second = unique_name(), unique_name()
     sample = add_sample(vigil.workspace, first)
-    edit_record(vigil.workspace, sample.person,
-                {"identity": f'{{"names": ["{second}"], "aliases": ["{second}-alias"]}}'})
+    edit_record(
+        vigil.workspace,
+        sample.person,
+        {"identity": f'{{"names": ["{second}"], "aliases": ["{second}-alias"]}}'},
+    )
     assert show(vigil.workspace, sample.person, reveal=True).record.identity.names == (second,)
     assert_nowhere(vigil, first)
     assert_nowhere(vigil, second)

@@ -43,16 +43,19 @@ def test_export_then_import_is_lossless(vigil: Vigil, tmp_path: Path) -> None:
         again = exported(target)
         keep = ("code", "kind", "version", "action", "recorded_at", "data", "note")
         assert [{k: v.get(k) for k in keep} for v in versions_of(again)] == [
-            {k: v.get(k) for k in keep} for v in versions_of(lines)]
+            {k: v.get(k) for k in keep} for v in versions_of(lines)
+        ]
         person = next(v for v in versions_of(lines) if v["kind"] == "person")["code"]
         assert show(target.workspace, str(person), reveal=True).record.identity.names == (
-            "Round Trip Name",)
+            "Round Trip Name",
+        )
     finally:
         target.close()
 
 
-def test_an_export_under_the_instance_passphrase_imports_elsewhere(vigil: Vigil,
-                                                                    tmp_path: Path) -> None:
+def test_an_export_under_the_instance_passphrase_imports_elsewhere(
+    vigil: Vigil, tmp_path: Path
+) -> None:
     populated(vigil)
     lines = exported(vigil)
     target = fresh(tmp_path, "target", "another passphrase")
@@ -86,7 +89,7 @@ def test_plaintext_export_holds_names_only_when_asked(vigil: Vigil) -> None:
 def test_importing_a_record_that_exists_is_refused(vigil: Vigil) -> None:
     populated(vigil)
     lines = exported(vigil)
-    with pytest.raises(ImportRejected, match="line 2: field 'code'.*already exists"):
+    with pytest.raises(ImportRejected, match=r"line 2: field 'code'.*already exists"):
         Importer(vigil.workspace, vigil.keyring, None).run(lines)
 
 
@@ -106,8 +109,9 @@ def broken(lines: list[str], number: int, change: dict[str, object]) -> list[str
         ({"sealed": "***"}, "field 'sealed'"),
     ],
 )
-def test_a_malformed_line_rejects_the_whole_file(vigil: Vigil, tmp_path: Path,
-                                                  change: dict[str, object], message: str) -> None:
+def test_a_malformed_line_rejects_the_whole_file(
+    vigil: Vigil, tmp_path: Path, change: dict[str, object], message: str
+) -> None:
     populated(vigil)
     lines = exported(vigil)
     person_line = next(i for i, line in enumerate(lines, 1) if '"kind": "person"' in line)
@@ -115,7 +119,8 @@ def test_a_malformed_line_rejects_the_whole_file(vigil: Vigil, tmp_path: Path,
     try:
         with pytest.raises(ImportRejected, match=f"line {person_line}: {message}"):
             Importer(target.workspace, target.keyring, PASSPHRASE).run(
-                broken(lines, person_line, change))
+                broken(lines, person_line, change)
+            )
         assert sum(target.store.count_by_kind().values()) == 0
         assert list(target.store.versions()) == []
     finally:
@@ -129,12 +134,15 @@ def test_a_bad_term_or_date_names_its_line(vigil: Vigil, tmp_path: Path) -> None
     entry = json.loads(lines[number - 1])
     target = fresh(tmp_path, "target")
     try:
-        for field, value, message in (("status", "rumoured", "status"),
-                                      ("period", "2017-13", "2017-13")):
+        for field, value, message in (
+            ("status", "rumoured", "status"),
+            ("period", "2017-13", "2017-13"),
+        ):
             data = dict(entry["data"], **{field: value})
             with pytest.raises(ImportRejected, match=f"line {number}: .*{message}"):
                 Importer(target.workspace, target.keyring, PASSPHRASE).run(
-                    broken(lines, number, {"data": data}))
+                    broken(lines, number, {"data": data})
+                )
         assert sum(target.store.count_by_kind().values()) == 0
     finally:
         target.close()
@@ -162,18 +170,20 @@ def sqlite_export(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
         source.close()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_any_corruption_is_rejected_whole_or_imported_whole(
-        sqlite_export: list[str], tmp_path_factory: pytest.TempPathFactory,
-        data: st.DataObject) -> None:
+    sqlite_export: list[str], tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
     lines = list(sqlite_export)
     number = data.draw(st.integers(1, len(lines)), label="line")
     text = lines[number - 1]
     position = data.draw(st.integers(0, len(text)), label="position")
     insert = data.draw(st.text(max_size=5), label="insert")
     cut = data.draw(st.integers(0, 5), label="cut")
-    lines[number - 1] = text[:position] + insert + text[position + cut:]
+    lines[number - 1] = text[:position] + insert + text[position + cut :]
     target = fresh(tmp_path_factory.mktemp("target"), "instance")
     try:
         try:

@@ -16,14 +16,24 @@ from vigil.services.instance import AlreadyInitialised, NotInitialised
 from vigil.services.ports import SealBroken, WrongPassphrase
 from vigil.services.workspace import Locked, NotFound
 
-EXPECTED = (DomainError, NotFound, Locked, WrongPassphrase, SealBroken, AlreadyInitialised,
-            NotInitialised, InstanceMissing, OSError)
+EXPECTED = (
+    DomainError,
+    NotFound,
+    Locked,
+    WrongPassphrase,
+    SealBroken,
+    AlreadyInitialised,
+    NotInitialised,
+    InstanceMissing,
+    OSError,
+)
 
 log = logging.getLogger("vigil")
 
 
-def ask_passphrase(confirm: bool = False, prompt: str = "Passphrase",
-                   variable: str = "VIGIL_PASSPHRASE") -> str:
+def ask_passphrase(
+    confirm: bool = False, prompt: str = "Passphrase", variable: str = "VIGIL_PASSPHRASE"
+) -> str:
     """Return the passphrase from the environment or a hidden prompt."""
     value = os.environ.get(variable)
     if value:
@@ -77,4 +87,5 @@ class VigilGroup(click.Group):
             log.error("internal error %s\n%s", type(error).__name__, frames)
             raise click.ClickException(
                 f"internal error ({type(error).__name__}); nothing more was changed. "
-                "The log in the instance folder has the details") from None
+                "The log in the instance folder has the details"
+            ) from None

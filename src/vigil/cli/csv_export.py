@@ -34,8 +34,11 @@ def write_csv(ws: Workspace, folder: Path) -> list[str]:
             offset = 0
             while views := list_records(ws, kind, ListFilters(limit=_PAGE, offset=offset)):
                 for view in views:
-                    row = {k: _cell(v) for k, v in full_dict(view.record).items()
-                           if not (view.sealed != "none" and k in SEALED)}
+                    row = {
+                        k: _cell(v)
+                        for k, v in full_dict(view.record).items()
+                        if not (view.sealed != "none" and k in SEALED)
+                    }
                     if writer is None:
                         writer = csv.DictWriter(out, fieldnames=list(row))
                         writer.writeheader()

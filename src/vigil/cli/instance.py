@@ -37,20 +37,35 @@ def demo_command() -> None:
         totals = overview(vigil.workspace).records
     finally:
         vigil.close()
-    click.echo(f"loaded {len(codes)} demonstration records into {settings.home}: "
-               + ", ".join(f"{n} {k.value}" for k, n in totals.items()))
+    click.echo(
+        f"loaded {len(codes)} demonstration records into {settings.home}: "
+        + ", ".join(f"{n} {k.value}" for k, n in totals.items())
+    )
 
 
 @click.command("export")
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
-@click.option("--format", "form", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True, help="jsonl: everything, lossless; csv: a file per kind.")
-@click.option("--file-passphrase", is_flag=True,
-              help="Seal the file under a new passphrase (asked, or VIGIL_FILE_PASSPHRASE).")
-@click.option("--plaintext-identities", is_flag=True,
-              help="Write identities and testimony in PLAINTEXT. Dangerous; say so explicitly.")
-def export_command(path: Path, form: str, file_passphrase: bool,
-                   plaintext_identities: bool) -> None:
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: everything, lossless; csv: a file per kind.",
+)
+@click.option(
+    "--file-passphrase",
+    is_flag=True,
+    help="Seal the file under a new passphrase (asked, or VIGIL_FILE_PASSPHRASE).",
+)
+@click.option(
+    "--plaintext-identities",
+    is_flag=True,
+    help="Write identities and testimony in PLAINTEXT. Dangerous; say so explicitly.",
+)
+def export_command(
+    path: Path, form: str, file_passphrase: bool, plaintext_identities: bool
+) -> None:
     """Export every record and version; sealed values stay sealed unless told otherwise."""
     if form == "csv":
         with opened() as vigil:
@@ -58,10 +73,16 @@ def export_command(path: Path, form: str, file_passphrase: bool,
         click.echo(f"wrote {', '.join(written)} to {path} (sealed sections are left out)")
         return
     if plaintext_identities:
-        click.echo("warning: writing identities and testimony in PLAINTEXT to "
-                   f"{path}; anyone who gets this file can read them", err=True)
-    target = ask_passphrase(True, "Passphrase for the file", "VIGIL_FILE_PASSPHRASE") \
-        if file_passphrase else None
+        click.echo(
+            "warning: writing identities and testimony in PLAINTEXT to "
+            f"{path}; anyone who gets this file can read them",
+            err=True,
+        )
+    target = (
+        ask_passphrase(True, "Passphrase for the file", "VIGIL_FILE_PASSPHRASE")
+        if file_passphrase
+        else None
+    )
     options = ExportOptions(passphrase=target, plaintext=plaintext_identities)
     unlock = plaintext_identities or file_passphrase
     with opened(unlock=unlock) as vigil, path.open("w", encoding="utf-8") as out:
@@ -69,26 +90,35 @@ def export_command(path: Path, form: str, file_passphrase: bool,
             os.chmod(path, 0o600)
         with Progress(transient=True) as bar:
             task = bar.add_task("exporting", total=None)
-            count = write_export(vigil.workspace, vigil.keyring, options, out,
-                                 lambda n: bar.advance(task, n))
+            count = write_export(
+                vigil.workspace, vigil.keyring, options, out, lambda n: bar.advance(task, n)
+            )
     log.info("exported %s versions (plaintext=%s)", count, plaintext_identities)
     click.echo(f"exported {count} versions to {path}")
 
 
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--file-passphrase", is_flag=True,
-              help="The file was sealed under its own passphrase (asked, or VIGIL_FILE_PASSPHRASE).")
+@click.option(
+    "--file-passphrase",
+    is_flag=True,
+    help="The file was sealed under its own passphrase (asked, or VIGIL_FILE_PASSPHRASE).",
+)
 def import_command(path: Path, file_passphrase: bool) -> None:
     """Import an export file: all of it in one transaction, or nothing."""
-    other = ask_passphrase(False, "Passphrase of the file", "VIGIL_FILE_PASSPHRASE") \
-        if file_passphrase else None
-    with opened(unlock=True) as vigil, path.open(encoding="utf-8") as lines:
-        with Progress(transient=True) as bar:
-            task = bar.add_task("importing", total=None)
-            importer = Importer(vigil.workspace, vigil.keyring, other,
-                                lambda n: bar.advance(task, n))
-            count = importer.run(lines)
+    other = (
+        ask_passphrase(False, "Passphrase of the file", "VIGIL_FILE_PASSPHRASE")
+        if file_passphrase
+        else None
+    )
+    with (
+        opened(unlock=True) as vigil,
+        path.open(encoding="utf-8") as lines,
+        Progress(transient=True) as bar,
+    ):
+        task = bar.add_task("importing", total=None)
+        importer = Importer(vigil.workspace, vigil.keyring, other, lambda n: bar.advance(task, n))
+        count = importer.run(lines)
     log.info("imported %s records", count)
     click.echo(f"imported {count} records from {path}")
 

@@ -13,10 +13,17 @@ from vigil.services.recording import delete_record, edit_record, full_dict, show
 from vigil.services.stored import RecordView
 from vigil.services.vocabularies import load_vocabularies
 
-KINDS = {"sources": RecordKind.SOURCE, "claims": RecordKind.CLAIM,
-         "incidents": RecordKind.INCIDENT, "acts": RecordKind.ACT, "persons": RecordKind.PERSON,
-         "people": RecordKind.PERSON, "places": RecordKind.PLACE,
-         "orgs": RecordKind.ORGANISATION, "organisations": RecordKind.ORGANISATION}
+KINDS = {
+    "sources": RecordKind.SOURCE,
+    "claims": RecordKind.CLAIM,
+    "incidents": RecordKind.INCIDENT,
+    "acts": RecordKind.ACT,
+    "persons": RecordKind.PERSON,
+    "people": RecordKind.PERSON,
+    "places": RecordKind.PLACE,
+    "orgs": RecordKind.ORGANISATION,
+    "organisations": RecordKind.ORGANISATION,
+}
 for _kind in RecordKind:
     KINDS[_kind.value] = _kind
 
@@ -54,11 +61,17 @@ def show_command(code: str, reveal: bool, as_json: bool) -> None:
 def _summary(record: Record) -> list[Any]:
     match record:
         case Incident():
-            return [record.code, record.period, record.title, record.status,
-                    ", ".join(record.places)]
+            return [
+                record.code,
+                record.period,
+                record.title,
+                record.status,
+                ", ".join(record.places),
+            ]
         case Act():
-            victim = record.victim_person or (record.victim_group and
-                                              f"group: {record.victim_group.count}")
+            victim = record.victim_person or (
+                record.victim_group and f"group: {record.victim_group.count}"
+            )
             return [record.code, record.period, record.type, victim, record.incident]
         case Claim():
             count = record.count
@@ -95,9 +108,18 @@ _COLUMNS = {
 @click.option("--limit", default=50, show_default=True)
 @click.option("--offset", default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
-def list_command(kind: str, period: str | None, place: str | None, act_type: str | None,
-                 source: str | None, quantity: str | None, qualifier: str | None, limit: int,
-                 offset: int, as_json: bool) -> None:
+def list_command(
+    kind: str,
+    period: str | None,
+    place: str | None,
+    act_type: str | None,
+    source: str | None,
+    quantity: str | None,
+    qualifier: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
     """List records of a kind, filtered."""
     record_kind = KINDS[kind]
     filters = ListFilters(period, place, act_type, source, quantity, qualifier, limit, offset)
@@ -106,14 +128,18 @@ def list_command(kind: str, period: str | None, place: str | None, act_type: str
     if as_json:
         emit_json([_view_dict(v) for v in views])
         return
-    table(f"{record_kind.value}: {len(views)} shown", _COLUMNS[record_kind],
-          [_summary(v.record) for v in views])
+    table(
+        f"{record_kind.value}: {len(views)} shown",
+        _COLUMNS[record_kind],
+        [_summary(v.record) for v in views],
+    )
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     keys = sorted(set(before) | set(after))
-    return [f"{k}: {before.get(k)!r} → {after.get(k)!r}" for k in keys
-            if before.get(k) != after.get(k)]
+    return [
+        f"{k}: {before.get(k)!r} → {after.get(k)!r}" for k in keys if before.get(k) != after.get(k)
+    ]
 
 
 @click.command("history")
@@ -125,28 +151,44 @@ def history_command(code: str, as_json: bool) -> None:
         versions = history(vigil.workspace, code)
     if not versions:
         raise click.ClickException(f"no history for {code}")
-    rows, previous = [], {}
+    rows: list[dict[str, Any]] = []
+    previous: dict[str, Any] = {}
     for version in versions:
         changes = _changes(previous, version.data) if version.action != "delete" else []
         if version.sealed is not None and (not rows or version.action == "update"):
             changes.append("sealed section (not shown)")
-        rows.append({"version": version.version, "action": version.action,
-                     "recorded_at": version.recorded_at, "note": version.note,
-                     "changes": changes})
+        rows.append(
+            {
+                "version": version.version,
+                "action": version.action,
+                "recorded_at": version.recorded_at,
+                "note": version.note,
+                "changes": changes,
+            }
+        )
         previous = version.data
     if as_json:
         emit_json(rows)
         return
-    table(f"history of {versions[0].code}", ["version", "action", "recorded at", "note",
-                                              "changes"],
-          [[r["version"], r["action"], r["recorded_at"], r["note"], "\n".join(r["changes"])]
-           for r in rows])
+    table(
+        f"history of {versions[0].code}",
+        ["version", "action", "recorded at", "note", "changes"],
+        [
+            [r["version"], r["action"], r["recorded_at"], r["note"], "\n".join(r["changes"])]
+            for r in rows
+        ],
+    )
 
 
 @click.command("edit")
 @click.argument("code")
-@click.option("--set", "assignments", multiple=True, required=True,
-              help="FIELD=VALUE; lists take commas, objects JSON, an empty value clears.")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    required=True,
+    help="FIELD=VALUE; lists take commas, objects JSON, an empty value clears.",
+)
 @click.option("--note", help="Why the record changed.")
 def edit_command(code: str, assignments: tuple[str, ...], note: str | None) -> None:
     """Amend a record: writes a new version, the old one stays in its history."""
@@ -180,24 +222,52 @@ def overview_command(as_json: bool) -> None:
     with opened() as vigil:
         result = overview(vigil.workspace)
         labels = {t.code: t.label() for t in vigil.workspace.vocabularies["quantity"]}
-    counts = {q: [{"claim": ln.claim.code, "value": str(ln.claim.count.value),
-                   "as_of": str(ln.claim.count.as_of), "period": str(ln.claim.count.period or ""),
-                   "source": ln.source.title if ln.source else ln.claim.source,
-                   "current": ln.current} for ln in lines if ln.claim.count]
-              for q, lines in sorted(result.counts.items())}
+    counts = {
+        q: [
+            {
+                "claim": ln.claim.code,
+                "value": str(ln.claim.count.value),
+                "as_of": str(ln.claim.count.as_of),
+                "period": str(ln.claim.count.period or ""),
+                "source": ln.source.title if ln.source else ln.claim.source,
+                "current": ln.current,
+            }
+            for ln in lines
+            if ln.claim.count
+        ]
+        for q, lines in sorted(result.counts.items())
+    }
     if as_json:
-        emit_json({"records": {k.value: n for k, n in result.records.items()},
-                   "incidents_per_year": dict(result.incidents_per_year), "counts": counts})
+        emit_json(
+            {
+                "records": {k.value: n for k, n in result.records.items()},
+                "incidents_per_year": dict(result.incidents_per_year),
+                "counts": counts,
+            }
+        )
         return
     table("records", [k.value for k in result.records], [list(result.records.values())])
     peak = max((n for _, n in result.incidents_per_year), default=1)
-    table("incidents per year", ["year", "incidents", ""],
-          [[y, n, "█" * max(1, round(30 * n / peak))] for y, n in result.incidents_per_year])
+    table(
+        "incidents per year",
+        ["year", "incidents", ""],
+        [[y, n, "█" * max(1, round(30 * n / peak))] for y, n in result.incidents_per_year],
+    )
     for quantity, rows in counts.items():
-        table(f"{labels.get(quantity, quantity)}: what each source said",
-              ["as of", "count", "period", "source", "claim"],
-              [[r["as_of"], r["value"] if r["current"] else f"[dim]{r['value']} (superseded)",
-                r["period"], r["source"], r["claim"]] for r in rows])
+        table(
+            f"{labels.get(quantity, quantity)}: what each source said",
+            ["as of", "count", "period", "source", "claim"],
+            [
+                [
+                    r["as_of"],
+                    r["value"] if r["current"] else f"[dim]{r['value']} (superseded)",
+                    r["period"],
+                    r["source"],
+                    r["claim"],
+                ]
+                for r in rows
+            ],
+        )
 
 
 @click.command("vocab")
@@ -223,16 +293,39 @@ def vocab_command(vocabulary: str | None, search: str | None, lang: str, as_json
         terms = vocab.search(search) if search else list(vocab.walk())
         found += [(vocab, term) for term in terms]
     if as_json:
-        emit_json([{"vocabulary": v.ident, "code": t.code, "parent": t.parent,
-                    "labels": t.labels, "notes": t.notes, "local": t.local} for v, t in found])
+        emit_json(
+            [
+                {
+                    "vocabulary": v.ident,
+                    "code": t.code,
+                    "parent": t.parent,
+                    "labels": t.labels,
+                    "notes": t.notes,
+                    "local": t.local,
+                }
+                for v, t in found
+            ]
+        )
         return
     other = "ru" if lang == "en" else "en"
-    table(None, ["vocabulary", "code", lang, other],
-          [[v.ident, "  " * v.depth(t.code) + t.code, t.label(lang), t.labels.get(other, "")]
-           for v, t in found])
+    table(
+        None,
+        ["vocabulary", "code", lang, other],
+        [
+            [v.ident, "  " * v.depth(t.code) + t.code, t.label(lang), t.labels.get(other, "")]
+            for v, t in found
+        ],
+    )
     if not found:
         console.print("no matching terms")
 
 
-COMMANDS = (show_command, list_command, history_command, edit_command, delete_command,
-            overview_command, vocab_command)
+COMMANDS = (
+    show_command,
+    list_command,
+    history_command,
+    edit_command,
+    delete_command,
+    overview_command,
+    vocab_command,
+)

@@ -13,8 +13,12 @@ class PassphraseKeyring:
     def new_parameters(self) -> str:
         fresh = KdfParameters.fresh()
         if self._template is not None:
-            fresh = KdfParameters(fresh.salt, self._template.time_cost,
-                                  self._template.memory_kib, self._template.parallelism)
+            fresh = KdfParameters(
+                fresh.salt,
+                self._template.time_cost,
+                self._template.memory_kib,
+                self._template.parallelism,
+            )
         return fresh.to_json()
 
     def cipher_for(self, passphrase: str, parameters: str) -> XChaChaCipher:

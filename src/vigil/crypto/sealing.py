@@ -19,8 +19,7 @@ NONCE_BYTES: int = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 
 def associated_data(context: SealContext, key_version: int) -> bytes:
     """Return the associated data: a ciphertext opens only where it was sealed."""
-    parts = ("vigil", str(FORMAT), context.table, context.column, context.record,
-             str(key_version))
+    parts = ("vigil", str(FORMAT), context.table, context.column, context.record, str(key_version))
     return "\x1f".join(parts).encode("utf-8")
 
 
@@ -50,11 +49,12 @@ class XChaChaCipher:
         form, key_version = _HEADER.unpack_from(sealed)
         if form != FORMAT or key_version != self._key_version:
             raise SealBroken(f"sealed value has format {form}, key version {key_version}")
-        nonce = sealed[_HEADER.size:_HEADER.size + NONCE_BYTES]
-        body = sealed[_HEADER.size + NONCE_BYTES:]
+        nonce = sealed[_HEADER.size : _HEADER.size + NONCE_BYTES]
+        body = sealed[_HEADER.size + NONCE_BYTES :]
         try:
             plaintext: bytes = crypto_aead_xchacha20poly1305_ietf_decrypt(
-                body, associated_data(context, key_version), nonce, self._key)
+                body, associated_data(context, key_version), nonce, self._key
+            )
         except nacl.exceptions.CryptoError:
             raise SealBroken(
                 f"sealed value of {context.table} {context.record} does not open with this key"

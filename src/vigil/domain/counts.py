@@ -1,4 +1,4 @@
-"""Counts as sources give them: a value or a range with its qualifier, never a false exact number."""
+"""Counts as sources give them: a value or a range with its qualifier, never a false number."""
 
 from dataclasses import dataclass
 from enum import StrEnum

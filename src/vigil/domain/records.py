@@ -77,8 +77,9 @@ class Identity:
     documents: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
-        return not (self.names or self.aliases or self.birth_date or self.contacts
-                    or self.documents)
+        return not (
+            self.names or self.aliases or self.birth_date or self.contacts or self.documents
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,8 @@ class Source:
             require_kind(self.publisher, RecordKind.ORGANISATION, "source publisher")
         if self.access_level not in ACCESS_LEVELS:
             raise DomainError(
-                f"source: access level {self.access_level!r} is not one of {', '.join(ACCESS_LEVELS)}"
+                f"source: access level {self.access_level!r} is not one of "
+                f"{', '.join(ACCESS_LEVELS)}"
             )
 
 

@@ -119,6 +119,7 @@ class Vocabulary:
         return [
             term
             for term in self.walk()
-            if any(needle in _fold(v) for v in (term.code, *term.labels.values(),
-                                                  *term.notes.values()))
+            if any(
+                needle in _fold(v) for v in (term.code, *term.labels.values(), *term.notes.values())
+            )
         ]

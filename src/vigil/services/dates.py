@@ -25,7 +25,9 @@ def _bounds(text: str, part: str) -> tuple[date, date]:
     except EDTFParseException as error:
         raise _explain(text, part, error) from None
     except (ValueError, TypeError, OverflowError, AttributeError):
-        raise InvalidDate(f"date {text!r}: {part!r} is not a date Vigil can place in time") from None
+        raise InvalidDate(
+            f"date {text!r}: {part!r} is not a date Vigil can place in time"
+        ) from None
 
 
 def _explain(text: str, part: str, error: Exception) -> InvalidDate:
@@ -36,7 +38,8 @@ def _explain(text: str, part: str, error: Exception) -> InvalidDate:
     position = offset + int(match.group(1))
     return InvalidDate(
         f"date {text!r} is not valid EDTF: the part at character {position + 1} "
-        f"({text[position:] or 'end'!r}) is wrong; write e.g. 2017-03, 2018-12~, 2017-03-16/2017-03-28"
+        f"({text[position:] or 'end'!r}) is wrong; "
+        "write e.g. 2017-03, 2018-12~, 2017-03-16/2017-03-28"
     )
 
 

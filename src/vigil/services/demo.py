@@ -21,8 +21,18 @@ ORDER = (
     ("act", RecordKind.ACT),
     ("claim", RecordKind.CLAIM),
 )
-_REFERENCE_FIELDS = ("parent", "publisher", "part_of", "incident", "victim_person", "place",
-                     "source", "superseded_by", "person", "organisation")
+_REFERENCE_FIELDS = (
+    "parent",
+    "publisher",
+    "part_of",
+    "incident",
+    "victim_person",
+    "place",
+    "source",
+    "superseded_by",
+    "person",
+    "organisation",
+)
 
 
 def read_demo() -> dict[str, Any]:
@@ -43,8 +53,7 @@ def _resolve(value: Any, codes: dict[str, str], key: str | None = None) -> Any:
 
 def _count(raw: dict[str, Any], single: str = "value") -> dict[str, Any]:
     if single in raw:
-        return {"qualifier": raw.get("qualifier", "exact"), "low": raw[single],
-                "high": raw[single]}
+        return {"qualifier": raw.get("qualifier", "exact"), "low": raw[single], "high": raw[single]}
     return {"qualifier": raw.get("qualifier", "range"), "low": raw["low"], "high": raw["high"]}
 
 
@@ -57,15 +66,19 @@ def _shape(section: str, raw: dict[str, Any]) -> dict[str, Any]:
         data["count"] = {k: v for k, v in count.items() if k not in ("low", "high", "qualifier")}
     if section == "act" and "victim_group" in data:
         group = dict(data["victim_group"])
-        data["victim_group"] = {"count": _count(group, "count"), "description": group.get("description")}
+        data["victim_group"] = {
+            "count": _count(group, "count"),
+            "description": group.get("description"),
+        }
     return data
 
 
 def load_demo(ws: Workspace, progress: Callable[[int], None] | None = None) -> dict[str, str]:
     """Load the demonstration data in one transaction; return the code given to each key."""
     demo = read_demo()
-    codes = {entry["key"]: new_code(kind) for section, kind in ORDER
-             for entry in demo.get(section, [])}
+    codes = {
+        entry["key"]: new_code(kind) for section, kind in ORDER for entry in demo.get(section, [])
+    }
     pending = set(codes.values())
     with ws.store.transaction():
         for section, kind in ORDER:

@@ -35,23 +35,36 @@ def build_query(ws: Workspace, kind: RecordKind, filters: ListFilters) -> Record
         period = (parsed.earliest, parsed.latest)
     places = None
     if filters.place:
-        places = sorted(ws.store.place_subtree(require_kind(filters.place, RecordKind.PLACE,
-                                                            "--place")))
+        places = sorted(
+            ws.store.place_subtree(require_kind(filters.place, RecordKind.PLACE, "--place"))
+        )
     act_types = None
     if filters.act_type:
-        act_types = sorted(ws.vocabularies["act-type"].descendants(
-            _term(ws, "act-type", filters.act_type, "--act-type")))
+        act_types = sorted(
+            ws.vocabularies["act-type"].descendants(
+                _term(ws, "act-type", filters.act_type, "--act-type")
+            )
+        )
     quantities = None
     if filters.quantity:
-        quantities = sorted(ws.vocabularies["quantity"].descendants(
-            _term(ws, "quantity", filters.quantity, "--quantity")))
+        quantities = sorted(
+            ws.vocabularies["quantity"].descendants(
+                _term(ws, "quantity", filters.quantity, "--quantity")
+            )
+        )
     return RecordQuery(
-        kind=kind, period=period, places=places, act_types=act_types,
+        kind=kind,
+        period=period,
+        places=places,
+        act_types=act_types,
         source=require_kind(filters.source, RecordKind.SOURCE, "--source")
-        if filters.source else None,
+        if filters.source
+        else None,
         quantities=quantities,
         qualifier=parse_qualifier(filters.qualifier).value if filters.qualifier else None,
-        limit=max(1, min(filters.limit, MAX_PAGE)), offset=max(0, filters.offset))
+        limit=max(1, min(filters.limit, MAX_PAGE)),
+        offset=max(0, filters.offset),
+    )
 
 
 def _term(ws: Workspace, vocabulary: str, code: str, field_name: str) -> str:
@@ -90,8 +103,11 @@ class Overview:
 def overview(ws: Workspace) -> Overview:
     """Summarise the store: how many records, incidents per year, how counts grew and differ."""
     result = Overview(ws.store.count_by_kind(), ws.store.incidents_per_year())
-    query = RecordQuery(kind=RecordKind.CLAIM,
-                        quantities=[t.code for t in ws.vocabularies["quantity"]], limit=MAX_PAGE)
+    query = RecordQuery(
+        kind=RecordKind.CLAIM,
+        quantities=[t.code for t in ws.vocabularies["quantity"]],
+        limit=MAX_PAGE,
+    )
     claims = [to_view(s, None).record for s in ws.store.find(query)]
     sources: dict[str, Source | None] = {}
     for claim in claims:
@@ -104,6 +120,8 @@ def overview(ws: Workspace) -> Overview:
         line = CountLine(claim, sources[claim.source], claim.superseded_by is None)
         result.counts.setdefault(claim.count.quantity, []).append(line)
     for lines in result.counts.values():
-        lines.sort(key=lambda ln: (ln.claim.count.as_of.latest if ln.claim.count else 0,
-                                   ln.claim.code), reverse=True)
+        lines.sort(
+            key=lambda ln: (ln.claim.count.as_of.latest if ln.claim.count else 0, ln.claim.code),
+            reverse=True,
+        )
     return result

@@ -109,8 +109,9 @@ def _parse_change(old: Any, raw: str) -> Any:
     return raw
 
 
-def edit_record(ws: Workspace, code: str, changes: Mapping[str, str],
-                note: str | None = None) -> int:
+def edit_record(
+    ws: Workspace, code: str, changes: Mapping[str, str], note: str | None = None
+) -> int:
     """Write a new version of a record with the given fields changed; return its number."""
     with ws.store.transaction():
         stored = _current(ws, code)
@@ -145,7 +146,8 @@ def delete_record(ws: Workspace, code: str, reason: str | None = None) -> None:
         if pointing:
             raise DomainError(
                 f"{stored.code} is still named by {', '.join(sorted(pointing)[:5])}; "
-                "edit or delete those first")
+                "edit or delete those first"
+            )
         ws.store.remove(stored.kind, stored.code, ws.timestamp(), reason)
 
 

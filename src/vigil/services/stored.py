@@ -50,18 +50,43 @@ def index_of(record: Record) -> tuple[dict[str, Any], dict[str, list[str]]]:
     match record:
         case Incident():
             lo, hi = _bounds(record.period)
-            return ({"title": record.title, "status": record.status, "period_lo": lo,
-                     "period_hi": hi, "part_of": record.part_of}, {"places": list(record.places)})
+            return (
+                {
+                    "title": record.title,
+                    "status": record.status,
+                    "period_lo": lo,
+                    "period_hi": hi,
+                    "part_of": record.part_of,
+                },
+                {"places": list(record.places)},
+            )
         case Act():
             lo, hi = _bounds(record.period)
-            return ({"incident": record.incident, "type": record.type, "place": record.place,
-                     "period_lo": lo, "period_hi": hi, "victim_person": record.victim_person}, {})
+            return (
+                {
+                    "incident": record.incident,
+                    "type": record.type,
+                    "place": record.place,
+                    "period_lo": lo,
+                    "period_hi": hi,
+                    "victim_person": record.victim_person,
+                },
+                {},
+            )
         case Claim():
             return _claim_index(record), {"supports": list(record.supports)}
         case Source():
             lo, hi = _bounds(record.published_on)
-            return ({"kind": record.kind, "title": record.title, "publisher": record.publisher,
-                     "published_lo": lo, "published_hi": hi}, {})
+            return (
+                {
+                    "kind": record.kind,
+                    "title": record.title,
+                    "publisher": record.publisher,
+                    "published_lo": lo,
+                    "published_hi": hi,
+                },
+                {},
+            )
         case _:
             fields = ("name", "kind", "parent")
             return {f: getattr(record, f) for f in fields if hasattr(record, f)}, {}
@@ -72,15 +97,27 @@ def _claim_index(claim: Claim) -> dict[str, Any]:
     if claim.count is not None:
         count = claim.count
         period_lo, period_hi = _bounds(count.period)
-        index.update(quantity=count.quantity, qualifier=count.value.qualifier.value,
-                     value_low=count.value.low, value_high=count.value.high,
-                     as_of_lo=count.as_of.earliest, as_of_hi=count.as_of.latest,
-                     period_lo=period_lo, period_hi=period_hi, place=count.place)
+        index.update(
+            quantity=count.quantity,
+            qualifier=count.value.qualifier.value,
+            value_low=count.value.low,
+            value_high=count.value.high,
+            as_of_lo=count.as_of.earliest,
+            as_of_hi=count.as_of.latest,
+            period_lo=period_lo,
+            period_hi=period_hi,
+            place=count.place,
+        )
     return index
 
 
-def to_stored(record: Record, version: int, secret: set[str], cipher: Cipher | None,
-              sealed: bytes | None = None) -> StoredRecord:
+def to_stored(
+    record: Record,
+    version: int,
+    secret: set[str],
+    cipher: Cipher | None,
+    sealed: bytes | None = None,
+) -> StoredRecord:
     """Return the stored form; fields in ``secret`` are sealed with the cipher.
 
     When ``sealed`` is given (an edit without the passphrase), it is kept as it was.
@@ -93,8 +130,15 @@ def to_stored(record: Record, version: int, secret: set[str], cipher: Cipher | N
         plaintext = json.dumps(hidden, ensure_ascii=False, sort_keys=True).encode()
         sealed = cipher.seal(plaintext, seal_context(kind_of(record.code), record.code))
     index, links = index_of(record)
-    return StoredRecord(kind=kind_of(record.code), code=record.code, version=version,
-                        data=full, sealed=sealed, index=index, links=links)
+    return StoredRecord(
+        kind=kind_of(record.code),
+        code=record.code,
+        version=version,
+        data=full,
+        sealed=sealed,
+        index=index,
+        links=links,
+    )
 
 
 def open_sealed(stored: StoredRecord, cipher: Cipher) -> dict[str, Any]:

@@ -40,10 +40,14 @@ def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
 
 
-def _header(ws: Workspace, keyring: Keyring, options: ExportOptions) -> tuple[dict[str, Any],
-                                                                           Cipher | None]:
-    header: dict[str, Any] = {"format": FORMAT, "version": FORMAT_VERSION,
-                              "exported_at": ws.timestamp()}
+def _header(
+    ws: Workspace, keyring: Keyring, options: ExportOptions
+) -> tuple[dict[str, Any], Cipher | None]:
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "exported_at": ws.timestamp(),
+    }
     if options.plaintext:
         header["sealing"] = "plaintext"
         return header, None
@@ -53,15 +57,22 @@ def _header(ws: Workspace, keyring: Keyring, options: ExportOptions) -> tuple[di
         target = keyring.cipher_for(options.passphrase, parameters)
         header.update(kdf=json.loads(parameters), key_check=key_check(target))
         return header, target
-    header.update(kdf=json.loads(ws.store.read_setting(KDF_SETTING) or "{}"),
-                  key_check=ws.store.read_setting("key_check"))
+    header.update(
+        kdf=json.loads(ws.store.read_setting(KDF_SETTING) or "{}"),
+        key_check=ws.store.read_setting("key_check"),
+    )
     return header, None
 
 
 def _entry(version: Version, sealed: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {"code": version.code, "kind": version.kind.value,
-                             "version": version.version, "action": version.action,
-                             "recorded_at": version.recorded_at, "data": version.data}
+    entry: dict[str, Any] = {
+        "code": version.code,
+        "kind": version.kind.value,
+        "version": version.version,
+        "action": version.action,
+        "recorded_at": version.recorded_at,
+        "data": version.data,
+    }
     if version.note is not None:
         entry["note"] = version.note
     entry.update(sealed)
@@ -88,8 +99,13 @@ def export_lines(ws: Workspace, keyring: Keyring, options: ExportOptions) -> Ite
         yield json.dumps(_entry(version, sealed), ensure_ascii=False, sort_keys=True)
 
 
-def write_export(ws: Workspace, keyring: Keyring, options: ExportOptions, out: IO[str],
-                 progress: Progress | None = None) -> int:
+def write_export(
+    ws: Workspace,
+    keyring: Keyring,
+    options: ExportOptions,
+    out: IO[str],
+    progress: Progress | None = None,
+) -> int:
     """Write the export to a text stream; return the number of versions written."""
     count = -1
     for count, line in enumerate(export_lines(ws, keyring, options)):
@@ -118,7 +134,7 @@ def _need(entry: dict[str, Any], name: str, kind: type | tuple[type, ...], line:
     if name not in entry:
         raise _fail(line, f"field {name!r} is missing")
     value = entry[name]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
         raise _fail(line, f"field {name!r} has the wrong type")
     return value
 
@@ -126,8 +142,13 @@ def _need(entry: dict[str, Any], name: str, kind: type | tuple[type, ...], line:
 class Importer:
     """Reads an export into a store in one transaction: all of it, or nothing."""
 
-    def __init__(self, ws: Workspace, keyring: Keyring, passphrase: str | None,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace,
+        keyring: Keyring,
+        passphrase: str | None,
+        progress: Progress | None = None,
+    ) -> None:
         self.ws = ws
         self.keyring = keyring
         self.passphrase = passphrase
@@ -169,8 +190,10 @@ class Importer:
             self.source_cipher, self.copy_sealed = instance, True
         else:
             if self.passphrase is None:
-                raise _fail(1, "this file was sealed with another passphrase: give it with "
-                               "--file-passphrase")
+                raise _fail(
+                    1,
+                    "this file was sealed with another passphrase: give it with --file-passphrase",
+                )
             self.source_cipher = self.keyring.cipher_for(self.passphrase, parameters)
         verify_key(self.source_cipher, str(header.get("key_check")))
 
@@ -207,12 +230,21 @@ class Importer:
             raise _fail(line, f"field 'action': {code} must be created before it is changed")
         recorded_at = _need(entry, "recorded_at", str, line)
         data = _need(entry, "data", dict, line)
-        version = Version(code, kind, number, action, recorded_at, data,
-                          self._sealed(line, entry, kind, code), entry.get("note"))
+        version = Version(
+            code,
+            kind,
+            number,
+            action,
+            recorded_at,
+            data,
+            self._sealed(line, entry, kind, code),
+            entry.get("note"),
+        )
         self._accept(line, version)
 
-    def _sealed(self, line: int, entry: dict[str, Any], kind: RecordKind, code: str
-                ) -> bytes | None:
+    def _sealed(
+        self, line: int, entry: dict[str, Any], kind: RecordKind, code: str
+    ) -> bytes | None:
         context = seal_context(kind, code)
         if self.plaintext:
             plain = entry.get("sealed_plain")
@@ -233,8 +265,9 @@ class Importer:
         try:
             plain = self.source_cipher.open(sealed, context)
         except SealBroken:
-            raise _fail(line, "field 'sealed' does not open: altered, moved, or another key"
-                        ) from None
+            raise _fail(
+                line, "field 'sealed' does not open: altered, moved, or another key"
+            ) from None
         return sealed if self.copy_sealed else self.ws.require_cipher().seal(plain, context)
 
     def _accept(self, line: int, version: Version) -> None:
@@ -292,4 +325,6 @@ class Importer:
     def _check_references(self) -> None:
         for owner, field_name, missing in self.ws.store.dangling()[:1]:
             line = self.state.lines.get(owner, 0)
-            raise _fail(line, f"field {field_name!r}: {owner} names {missing}, which does not exist")
+            raise _fail(
+                line, f"field {field_name!r}: {owner} names {missing}, which does not exist"
+            )

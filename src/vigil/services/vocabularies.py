@@ -21,8 +21,13 @@ def _terms(data: dict[str, Any], origin: str, local: bool) -> Iterator[Term]:
             notes = {"en": str(raw["note"])} if "note" in raw else {}
             if "note_ru" in raw:
                 notes["ru"] = str(raw["note_ru"])
-            yield Term(code=str(raw["code"]), labels=labels, parent=raw.get("parent"),
-                       notes=notes, local=local)
+            yield Term(
+                code=str(raw["code"]),
+                labels=labels,
+                parent=raw.get("parent"),
+                notes=notes,
+                local=local,
+            )
         except KeyError as missing:
             raise DomainError(f"{origin}: term {position} lacks {missing.args[0]!r}") from None
 

@@ -39,9 +39,11 @@ def place_subtree(code: str) -> sa.CTE:
 
 
 def _supported_by_source(table: sa.Table, source_code: str) -> sa.Exists:
-    return sa.exists().where(claim_support.c.target == table.c.code,
-                             claim_support.c.claim == claim.c.code,
-                             claim.c.source == source_code)
+    return sa.exists().where(
+        claim_support.c.target == table.c.code,
+        claim_support.c.claim == claim.c.code,
+        claim.c.source == source_code,
+    )
 
 
 def _filters(query: RecordQuery, table: sa.Table) -> list[sa.ColumnElement[bool]]:
@@ -51,16 +53,23 @@ def _filters(query: RecordQuery, table: sa.Table) -> list[sa.ColumnElement[bool]
         where += [table.c[lo] <= query.period[1], table.c[hi] >= query.period[0]]
     if query.places is not None:
         if kind is RecordKind.INCIDENT:
-            where.append(sa.exists().where(incident_place.c.incident == incident.c.code,
-                                           incident_place.c.place.in_(query.places)))
+            where.append(
+                sa.exists().where(
+                    incident_place.c.incident == incident.c.code,
+                    incident_place.c.place.in_(query.places),
+                )
+            )
         elif "place" in table.c:
             where.append(table.c.place.in_(query.places))
         elif kind is RecordKind.PLACE:
             where.append(table.c.code.in_(query.places))
     if query.act_types is not None:
         if kind is RecordKind.INCIDENT:
-            where.append(sa.exists().where(act.c.incident == incident.c.code,
-                                           act.c.type.in_(query.act_types)))
+            where.append(
+                sa.exists().where(
+                    act.c.incident == incident.c.code, act.c.type.in_(query.act_types)
+                )
+            )
         elif kind is RecordKind.ACT:
             where.append(act.c.type.in_(query.act_types))
     if query.source is not None:
@@ -81,18 +90,29 @@ def listing(query: RecordQuery) -> sa.Select[tuple[str, int, str, bytes | None]]
     """Return the select for one page of a listing, in a stable order."""
     table = RECORD_TABLES[query.kind]
     order = [sa.nulls_last(table.c[name].asc()) for name in _ORDER.get(query.kind, ())]
-    return (sa.select(table.c.code, table.c.version, table.c.data, table.c.sealed)
-            .where(*_filters(query, table))
-            .order_by(*order, table.c.code)
-            .limit(query.limit).offset(query.offset))
+    return (
+        sa.select(table.c.code, table.c.version, table.c.data, table.c.sealed)
+        .where(*_filters(query, table))
+        .order_by(*order, table.c.code)
+        .limit(query.limit)
+        .offset(query.offset)
+    )
 
 
 def referring(code: str) -> list[sa.Select[tuple[str]]]:
     """Return selects of the current records that name a code."""
-    pairs = [(place, place.c.parent), (organisation, organisation.c.parent),
-             (source, source.c.publisher), (incident, incident.c.part_of),
-             (act, act.c.incident), (act, act.c.victim_person), (act, act.c.place),
-             (claim, claim.c.source), (claim, claim.c.superseded_by), (claim, claim.c.place)]
+    pairs = [
+        (place, place.c.parent),
+        (organisation, organisation.c.parent),
+        (source, source.c.publisher),
+        (incident, incident.c.part_of),
+        (act, act.c.incident),
+        (act, act.c.victim_person),
+        (act, act.c.place),
+        (claim, claim.c.source),
+        (claim, claim.c.superseded_by),
+        (claim, claim.c.place),
+    ]
     selects = [sa.select(table.c.code).where(column == code) for table, column in pairs]
     selects.append(sa.select(incident_place.c.incident).where(incident_place.c.place == code))
     selects.append(sa.select(claim_support.c.claim).where(claim_support.c.target == code))
@@ -120,10 +140,15 @@ def dangling() -> list[sa.Select[tuple[str, str, str]]]:
     for table, owner, column, target_table in _REFERENCES:
         target = target_table.alias("target")
         missing = ~sa.exists().where(target.c.code == table.c[column])
-        selects.append(sa.select(table.c[owner], sa.literal(column), table.c[column])
-                       .where(table.c[column].is_not(None), missing))
+        selects.append(
+            sa.select(table.c[owner], sa.literal(column), table.c[column]).where(
+                table.c[column].is_not(None), missing
+            )
+        )
     known = sa.union_all(*(sa.select(t.c.code) for t in RECORD_TABLES.values())).subquery()
-    selects.append(sa.select(claim_support.c.claim, sa.literal("supports"),
-                             claim_support.c.target)
-                   .where(claim_support.c.target.not_in(sa.select(known.c.code))))
+    selects.append(
+        sa.select(claim_support.c.claim, sa.literal("supports"), claim_support.c.target).where(
+            claim_support.c.target.not_in(sa.select(known.c.code))
+        )
+    )
     return selects

@@ -1,9 +1,9 @@
 """The record store on SQLAlchemy Core: current records, their versions, links and settings."""
 
 import json
-from datetime import date
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,20 +29,39 @@ def _dump(data: dict[str, Any]) -> str:
 
 
 def _row(record: StoredRecord) -> dict[str, Any]:
-    return {"code": record.code, "version": record.version, "data": _dump(record.data),
-            "sealed": record.sealed, **record.index}
+    return {
+        "code": record.code,
+        "version": record.version,
+        "data": _dump(record.data),
+        "sealed": record.sealed,
+        **record.index,
+    }
 
 
 def _version_row(v: Version) -> dict[str, Any]:
-    return {"code": v.code, "kind": v.kind.value, "version": v.version, "action": v.action,
-            "recorded_at": v.recorded_at, "data": _dump(v.data), "sealed": v.sealed,
-            "note": v.note}
+    return {
+        "code": v.code,
+        "kind": v.kind.value,
+        "version": v.version,
+        "action": v.action,
+        "recorded_at": v.recorded_at,
+        "data": _dump(v.data),
+        "sealed": v.sealed,
+        "note": v.note,
+    }
 
 
 def _to_version(row: Any) -> Version:
-    return Version(code=row.code, kind=RecordKind(row.kind), version=row.version,
-                   action=row.action, recorded_at=row.recorded_at, data=json.loads(row.data),
-                   sealed=row.sealed, note=row.note)
+    return Version(
+        code=row.code,
+        kind=RecordKind(row.kind),
+        version=row.version,
+        action=row.action,
+        recorded_at=row.recorded_at,
+        data=json.loads(row.data),
+        sealed=row.sealed,
+        note=row.note,
+    )
 
 
 class SqlRecordStore:
@@ -75,7 +94,7 @@ class SqlRecordStore:
     def _insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         with self._conn() as conn:
             for start in range(0, len(rows), _BATCH):
-                conn.execute(table.insert(), rows[start:start + _BATCH])
+                conn.execute(table.insert(), rows[start : start + _BATCH])
 
     def _write_current(self, records: Sequence[StoredRecord]) -> None:
         by_kind: dict[RecordKind, list[dict[str, Any]]] = {}
@@ -83,9 +102,10 @@ class SqlRecordStore:
         for record in records:
             by_kind.setdefault(record.kind, []).append(_row(record))
             for name, targets in record.links.items():
-                table, owner, target = LINK_TABLES[name]
+                _, owner, target = LINK_TABLES[name]
                 links.setdefault(name, []).extend(
-                    {owner: record.code, target: t} for t in dict.fromkeys(targets))
+                    {owner: record.code, target: t} for t in dict.fromkeys(targets)
+                )
         for kind, rows in by_kind.items():
             self._insert(RECORD_TABLES[kind], rows)
         for name, rows in links.items():
@@ -94,9 +114,15 @@ class SqlRecordStore:
     def add(self, records: Sequence[StoredRecord], recorded_at: str) -> None:
         with self.transaction():
             self._write_current(records)
-            self._insert(record_version, [_version_row(Version(
-                r.code, r.kind, r.version, "create", recorded_at, r.data, r.sealed))
-                for r in records])
+            self._insert(
+                record_version,
+                [
+                    _version_row(
+                        Version(r.code, r.kind, r.version, "create", recorded_at, r.data, r.sealed)
+                    )
+                    for r in records
+                ],
+            )
 
     def drop(self, kind: RecordKind, code: str) -> None:
         self._drop_current(kind, code)
@@ -104,9 +130,10 @@ class SqlRecordStore:
     def dangling(self) -> list[tuple[str, str, str]]:
         with self._conn() as conn:
             for stmt in queries.dangling():
-                rows = conn.execute(stmt.limit(1)).all()
-                if rows:
-                    return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+                row = conn.execute(stmt.limit(1)).first()
+                if row is not None:
+                    owner, field, missing = row
+                    return [(str(owner), str(field), str(missing))]
         return []
 
     def _drop_current(self, kind: RecordKind, code: str) -> None:
@@ -120,17 +147,33 @@ class SqlRecordStore:
         with self.transaction():
             self._drop_current(record.kind, record.code)
             self._write_current([record])
-            self._insert(record_version, [_version_row(Version(
-                record.code, record.kind, record.version, "update", recorded_at, record.data,
-                record.sealed, note))])
+            self._insert(
+                record_version,
+                [
+                    _version_row(
+                        Version(
+                            record.code,
+                            record.kind,
+                            record.version,
+                            "update",
+                            recorded_at,
+                            record.data,
+                            record.sealed,
+                            note,
+                        )
+                    )
+                ],
+            )
 
     def remove(self, kind: RecordKind, code: str, recorded_at: str, note: str | None) -> None:
         with self.transaction():
             last = self.last_version(code)
             self._drop_current(kind, code)
             number = 1 if last is None else last.version + 1
-            self._insert(record_version, [_version_row(Version(
-                code, kind, number, "delete", recorded_at, {}, None, note))])
+            self._insert(
+                record_version,
+                [_version_row(Version(code, kind, number, "delete", recorded_at, {}, None, note))],
+            )
 
     def get(self, code: str) -> StoredRecord | None:
         kind = self._kind_of(code)
@@ -150,13 +193,22 @@ class SqlRecordStore:
 
     @staticmethod
     def _stored(kind: RecordKind, row: Any) -> StoredRecord:
-        return StoredRecord(kind=kind, code=row.code, version=row.version,
-                            data=json.loads(row.data), sealed=row.sealed)
+        return StoredRecord(
+            kind=kind,
+            code=row.code,
+            version=row.version,
+            data=json.loads(row.data),
+            sealed=row.sealed,
+        )
 
     def last_version(self, code: str) -> Version | None:
         with self._conn() as conn:
-            row = conn.execute(sa.select(record_version).where(record_version.c.code == code)
-                               .order_by(record_version.c.version.desc()).limit(1)).first()
+            row = conn.execute(
+                sa.select(record_version)
+                .where(record_version.c.code == code)
+                .order_by(record_version.c.version.desc())
+                .limit(1)
+            ).first()
         return None if row is None else _to_version(row)
 
     def existing(self, codes: Iterable[str]) -> set[str]:
@@ -169,26 +221,34 @@ class SqlRecordStore:
         with self._conn() as conn:
             for kind, group in by_kind.items():
                 table = RECORD_TABLES[RecordKind(kind)]
-                found.update(conn.scalars(sa.select(table.c.code)
-                                          .where(table.c.code.in_(group))))
+                found.update(conn.scalars(sa.select(table.c.code).where(table.c.code.in_(group))))
         return found
 
     def known(self, codes: Iterable[str]) -> set[str]:
         wanted = list(codes)
         with self._conn() as conn:
-            return set(conn.scalars(sa.select(record_version.c.code).distinct()
-                                    .where(record_version.c.code.in_(wanted))))
+            return set(
+                conn.scalars(
+                    sa.select(record_version.c.code)
+                    .distinct()
+                    .where(record_version.c.code.in_(wanted))
+                )
+            )
 
     def history(self, code: str) -> list[Version]:
         with self._conn() as conn:
-            rows = conn.execute(sa.select(record_version).where(record_version.c.code == code)
-                                .order_by(record_version.c.version))
+            rows = conn.execute(
+                sa.select(record_version)
+                .where(record_version.c.code == code)
+                .order_by(record_version.c.version)
+            )
             return [_to_version(row) for row in rows]
 
     def versions(self) -> Iterator[Version]:
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=2000).execute(
-                sa.select(record_version).order_by(record_version.c.id))
+                sa.select(record_version).order_by(record_version.c.id)
+            )
             for row in result:
                 yield _to_version(row)
 
@@ -204,7 +264,10 @@ class SqlRecordStore:
 
     def referring(self, code: str) -> set[str]:
         with self._conn() as conn:
-            return set().union(*(conn.scalars(stmt) for stmt in queries.referring(code)))
+            found: set[str] = set()
+            for stmt in queries.referring(code):
+                found.update(conn.scalars(stmt))
+            return found
 
     def place_subtree(self, code: str) -> set[str]:
         with self._conn() as conn:
@@ -212,12 +275,19 @@ class SqlRecordStore:
 
     def count_by_kind(self) -> dict[RecordKind, int]:
         with self._conn() as conn:
-            return {kind: conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0
-                    for kind, table in RECORD_TABLES.items()}
+            return {
+                kind: conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+                for kind, table in RECORD_TABLES.items()
+            }
 
     def incidents_per_year(self) -> list[tuple[int, int]]:
         year = sa.extract("year", incident.c.period_lo)
-        stmt = (sa.select(year, sa.func.count()).where(incident.c.period_lo > _FIRST_YEAR).group_by(year).order_by(year))
+        stmt = (
+            sa.select(year, sa.func.count())
+            .where(incident.c.period_lo > _FIRST_YEAR)
+            .group_by(year)
+            .order_by(year)
+        )
         with self._conn() as conn:
             return [(int(y), int(n)) for y, n in conn.execute(stmt)]
 

@@ -9,10 +9,12 @@ metadata = sa.MetaData()
 CODE = sa.String(16)
 
 
-def _record_table(name: str, *columns: sa.Column[object], indexes: tuple[sa.Index, ...] = ()
-                  ) -> sa.Table:
+def _record_table(
+    name: str, *columns: sa.Column[object], indexes: tuple[sa.Index, ...] = ()
+) -> sa.Table:
     return sa.Table(
-        name, metadata,
+        name,
+        metadata,
         sa.Column("code", CODE, primary_key=True),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("data", sa.Text, nullable=False),
@@ -23,13 +25,15 @@ def _record_table(name: str, *columns: sa.Column[object], indexes: tuple[sa.Inde
 
 
 setting = sa.Table(
-    "setting", metadata,
+    "setting",
+    metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 
 record_version = sa.Table(
-    "record_version", metadata,
+    "record_version",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("code", CODE, nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
@@ -78,7 +82,8 @@ incident = _record_table(
 )
 
 incident_place = sa.Table(
-    "incident_place", metadata,
+    "incident_place",
+    metadata,
     sa.Column("incident", CODE, primary_key=True),
     sa.Column("place", CODE, primary_key=True),
     sa.Index("ix_incident_place_place", "place", "incident"),
@@ -92,8 +97,10 @@ act = _record_table(
     sa.Column("period_lo", sa.Date, nullable=True),
     sa.Column("period_hi", sa.Date, nullable=True),
     sa.Column("victim_person", CODE, nullable=True, index=True),
-    indexes=(sa.Index("ix_act_incident_type", "incident", "type"),
-             sa.Index("ix_act_type_incident", "type", "incident")),
+    indexes=(
+        sa.Index("ix_act_incident_type", "incident", "type"),
+        sa.Index("ix_act_type_incident", "type", "incident"),
+    ),
 )
 
 claim = _record_table(
@@ -112,7 +119,8 @@ claim = _record_table(
 )
 
 claim_support = sa.Table(
-    "claim_support", metadata,
+    "claim_support",
+    metadata,
     sa.Column("claim", CODE, primary_key=True),
     sa.Column("target", CODE, primary_key=True),
     sa.Index("ix_claim_support_target", "target", "claim"),

@@ -142,6 +142,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("record_version", "claim_support", "claim", "act", "incident_place",
-                  "incident", "source", "person", "organisation", "place", "setting"):
+    for table in (
+        "record_version",
+        "claim_support",
+        "claim",
+        "act",
+        "incident_place",
+        "incident",
+        "source",
+        "person",
+        "organisation",
+        "place",
+        "setting",
+    ):
         op.drop_table(table)
