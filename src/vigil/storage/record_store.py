@@ -132,8 +132,8 @@ class SqlRecordStore:
             for stmt in queries.dangling():
                 row = conn.execute(stmt.limit(1)).first()
                 if row is not None:
-                    owner, field, missing = row
-                    return [(str(owner), str(field), str(missing))]
+                    values = [str(value) for value in row]
+                    return [(values[0], values[1], values[2])]
         return []
 
     def _drop_current(self, kind: RecordKind, code: str) -> None:
