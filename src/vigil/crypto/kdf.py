@@ -32,9 +32,19 @@ class KdfParameters:
 
     @classmethod
     def from_json(cls, text: str) -> "KdfParameters":
+        """Read parameters, refusing any outside sane bounds (an import file may carry them)."""
         values = json.loads(text)
-        values["salt"] = bytes.fromhex(values["salt"])
-        return cls(**values)
+        parameters = cls(salt=bytes.fromhex(values["salt"]), time_cost=int(values["time_cost"]),
+                         memory_kib=int(values["memory_kib"]),
+                         parallelism=int(values["parallelism"]))
+        if not (
+            8 <= len(parameters.salt) <= 64
+            and 1 <= parameters.time_cost <= 20
+            and 8192 <= parameters.memory_kib <= 4 * 1024 * 1024
+            and 1 <= parameters.parallelism <= 16
+        ):
+            raise ValueError("key-derivation parameters out of bounds")
+        return parameters
 
 
 def derive_key(passphrase: str, parameters: KdfParameters) -> bytes:

@@ -33,9 +33,9 @@ def key_check(cipher: Cipher) -> str:
 def verify_key(cipher: Cipher, check: str) -> None:
     """Fail with WrongPassphrase unless the cipher opens the check value."""
     try:
-        if cipher.open(base64.b64decode(check), _CHECK_CONTEXT) != _CHECK:
+        if cipher.open(base64.b64decode(check, validate=True), _CHECK_CONTEXT) != _CHECK:
             raise WrongPassphrase("wrong passphrase")
-    except SealBroken:
+    except (SealBroken, ValueError):
         raise WrongPassphrase("wrong passphrase: nothing was changed") from None
 
 

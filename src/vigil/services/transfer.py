@@ -194,7 +194,10 @@ class Importer:
                     1,
                     "this file was sealed with another passphrase: give it with --file-passphrase",
                 )
-            self.source_cipher = self.keyring.cipher_for(self.passphrase, parameters)
+            try:
+                self.source_cipher = self.keyring.cipher_for(self.passphrase, parameters)
+            except (ValueError, TypeError, KeyError):
+                raise _fail(1, "field 'kdf' is malformed") from None
         verify_key(self.source_cipher, str(header.get("key_check")))
 
     @staticmethod
