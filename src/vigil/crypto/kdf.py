@@ -34,9 +34,12 @@ class KdfParameters:
     def from_json(cls, text: str) -> "KdfParameters":
         """Read parameters, refusing any outside sane bounds (an import file may carry them)."""
         values = json.loads(text)
-        parameters = cls(salt=bytes.fromhex(values["salt"]), time_cost=int(values["time_cost"]),
-                         memory_kib=int(values["memory_kib"]),
-                         parallelism=int(values["parallelism"]))
+        parameters = cls(
+            salt=bytes.fromhex(values["salt"]),
+            time_cost=int(values["time_cost"]),
+            memory_kib=int(values["memory_kib"]),
+            parallelism=int(values["parallelism"]),
+        )
         if not (
             8 <= len(parameters.salt) <= 64
             and 1 <= parameters.time_cost <= 20

@@ -20,7 +20,8 @@ NONCE_BYTES: int = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 def associated_data(context: SealContext, key_version: int) -> bytes:
     """Return the associated data: a ciphertext opens only where it was sealed."""
     parts = ("vigil", str(FORMAT), context.table, context.column, context.record, str(key_version))
-    return "\x1f".join(parts).encode("utf-8")
+    encoded = [part.encode("utf-8") for part in parts]
+    return b"".join(struct.pack(">H", len(part)) + part for part in encoded)
 
 
 class XChaChaCipher:

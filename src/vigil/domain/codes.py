@@ -50,7 +50,7 @@ def normalise_code(text: str) -> str:
     if not sep:
         raise InvalidCode(f"{text!r} is not a record code (expected e.g. P-7KQ2XM)")
     body = cleaned.partition("-")[2]
-    if prefix not in _KINDS or not body or any(ch not in CROCKFORD for ch in body):
+    if prefix not in _KINDS or len(body) != CODE_LENGTH or any(ch not in CROCKFORD for ch in body):
         raise InvalidCode(f"{text!r} is not a record code (expected e.g. P-7KQ2XM)")
     return f"{prefix}-{body}"
 

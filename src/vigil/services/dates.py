@@ -1,10 +1,14 @@
 """Reading EDTF (ISO 8601-2) dates through the ``edtf`` package into uncertain dates."""
 
+import contextlib
+import io
 import re
 import time
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
-from edtf import parse_edtf
+from edtf import parse_edtf as _parse_edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
 from vigil.domain.dates import OPEN_END, OPEN_START, UncertainDate
@@ -12,6 +16,12 @@ from vigil.domain.errors import InvalidDate
 
 _POSITION = re.compile(r"position (\d+)")
 _OPEN = ("..", "")
+
+
+def parse_edtf(text: str) -> Any:
+    """Parse with the edtf package, muting the diagnostics it prints for some inputs."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return _parse_edtf(text)
 
 
 def _day(value: time.struct_time) -> date:
@@ -24,7 +34,7 @@ def _bounds(text: str, part: str) -> tuple[date, date]:
         return _day(parsed.lower_strict()), _day(parsed.upper_strict())
     except EDTFParseException as error:
         raise _explain(text, part, error) from None
-    except (ValueError, TypeError, OverflowError, AttributeError):
+    except Exception:  # the edtf package raises assorted errors on odd input
         raise InvalidDate(
             f"date {text!r}: {part!r} is not a date Vigil can place in time"
         ) from None
@@ -43,6 +53,7 @@ def _explain(text: str, part: str, error: Exception) -> InvalidDate:
     )
 
 
+@lru_cache(maxsize=65536)
 def parse_date(text: str) -> UncertainDate:
     """Parse an EDTF string into the stated date with its earliest and latest possible days.
 
@@ -55,7 +66,7 @@ def parse_date(text: str) -> UncertainDate:
         parse_edtf(cleaned)
     except EDTFParseException as error:
         raise _explain(cleaned, cleaned, error) from None
-    except (ValueError, TypeError):
+    except Exception:  # the edtf package raises assorted errors on odd input
         raise InvalidDate(f"date {cleaned!r} is not valid EDTF") from None
     if "/" in cleaned and not cleaned.startswith("["):
         start, _, end = cleaned.partition("/")

@@ -124,6 +124,7 @@ class _ImportState:
     versions: list[Version] = field(default_factory=list)
     current: list[StoredRecord] = field(default_factory=list)
     source_kinds: dict[str, str] = field(default_factory=dict)
+    new: list[str] = field(default_factory=list)  # created since the store was last asked
 
 
 def _fail(line: int, message: str) -> ImportRejected:
@@ -168,7 +169,11 @@ class Importer:
             self._read_header(first[1])
             for number, text in numbered:
                 if text.strip():
-                    self._read_entry(number, text)
+                    try:
+                        self._read_entry(number, text)
+                    except ImportRejected:
+                        self._check_new()  # an earlier line may name a code already stored
+                        raise
             self._flush()
             self._check_references()
         return len(self.state.lines)
@@ -276,9 +281,10 @@ class Importer:
     def _accept(self, line: int, version: Version) -> None:
         state = self.state
         if version.version == 1:
-            if version.code in state.lines or self.ws.store.known([version.code]):
+            if version.code in state.lines:
                 raise _fail(line, f"field 'code': {version.code} already exists in this instance")
             state.lines[version.code] = line
+            state.new.append(version.code)
         else:
             self._flush()
         state.last[version.code] = version.version
@@ -317,7 +323,20 @@ class Importer:
             return None if stored is None else str(stored.data.get("kind"))
         return self.state.source_kinds[code]
 
+    def _check_new(self) -> None:
+        """Fail on the first newly created code that the store already holds (one query)."""
+        state = self.state
+        if state.new:
+            taken = self.ws.store.known(state.new)
+            state.new = []
+            if taken:
+                code = min(taken, key=state.lines.__getitem__)
+                raise _fail(
+                    state.lines[code], f"field 'code': {code} already exists in this instance"
+                )
+
     def _flush(self) -> None:
+        self._check_new()
         state = self.state
         if state.versions:
             self.ws.store.restore(state.versions, state.current)

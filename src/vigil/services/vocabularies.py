@@ -1,5 +1,6 @@
 """Loading vocabularies from the package's data files and from an instance's local additions."""
 
+import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from importlib import resources
@@ -10,14 +11,18 @@ from vigil.domain.errors import DomainError, UnknownTerm
 from vigil.domain.vocabulary import Term, Vocabulary
 
 LANGUAGES = ("en", "ru")
+_CODE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def _terms(data: dict[str, Any], origin: str, local: bool) -> Iterator[Term]:
     for position, raw in enumerate(data.get("terms", []), start=1):
         try:
-            labels = {lang: str(raw[lang]) for lang in LANGUAGES if lang in raw}
-            if "en" not in labels:
-                raise KeyError("en")
+            labels = {lang: str(raw[lang]) for lang in LANGUAGES}
+            if not _CODE.fullmatch(str(raw["code"])):
+                raise DomainError(
+                    f"{origin}: term {position} code {raw['code']!r} may use only a-z, 0-9 "
+                    "and single hyphens"
+                )
             notes = {"en": str(raw["note"])} if "note" in raw else {}
             if "note_ru" in raw:
                 notes["ru"] = str(raw["note_ru"])
@@ -81,6 +86,8 @@ def load_vocabularies(local_folder: Path | None = None) -> Vocabularies:
             if ident not in loaded:
                 raise DomainError(f"{path.name}: there is no vocabulary {ident!r} to extend")
             data = _read(path.read_text(encoding="utf-8"), path.name)
+            if data.get("id", ident) != ident:
+                raise DomainError(f"{path.name}: its id {data.get('id')!r} must be {ident!r}")
             for term in _terms(data, path.name, local=True):
                 loaded[ident].add(term)
     return Vocabularies(loaded.values())

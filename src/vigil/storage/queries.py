@@ -145,10 +145,14 @@ def dangling() -> list[sa.Select[tuple[str, str, str]]]:
                 table.c[column].is_not(None), missing
             )
         )
-    known = sa.union_all(*(sa.select(t.c.code) for t in RECORD_TABLES.values())).subquery()
+    # One anti-join per table: NOT IN over a union of every code is quadratic on PostgreSQL
+    # once the codes outgrow work_mem.
+    unknown = [
+        ~sa.exists().where(t.c.code == claim_support.c.target) for t in RECORD_TABLES.values()
+    ]
     selects.append(
         sa.select(claim_support.c.claim, sa.literal("supports"), claim_support.c.target).where(
-            claim_support.c.target.not_in(sa.select(known.c.code))
+            *unknown
         )
     )
     return selects
