@@ -7,13 +7,17 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from vigil.crypto.audit_log import SignedAuditLog, open_signer
 from vigil.crypto.kdf import KdfParameters
 from vigil.crypto.keyring import PassphraseKeyring
 from vigil.services import instance
+from vigil.services.ports import Cipher
 from vigil.services.vocabularies import load_vocabularies
 from vigil.services.workspace import Workspace
 from vigil.storage.engine import database_url, is_current, make_engine, migrate
 from vigil.storage.record_store import SqlRecordStore
+
+ACTOR = "instance-owner"
 
 
 class InstanceMissing(Exception):
@@ -60,7 +64,8 @@ class Vigil:
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         vigil = cls(settings, kdf)
         migrate(vigil.engine)
-        vigil.workspace.cipher = instance.initialise(vigil.store, vigil.keyring, passphrase)
+        vigil._unlocked(instance.initialise(vigil.store, vigil.keyring, passphrase))
+        vigil.workspace.record_event("init", None, {"database": vigil.engine.dialect.name})
         return vigil
 
     @classmethod
@@ -78,8 +83,14 @@ class Vigil:
 
     def unlock(self, passphrase: str) -> None:
         """Derive the instance key from the passphrase; a wrong one changes nothing."""
-        self.workspace.cipher = instance.unlock(self.store, self.keyring, passphrase)
+        self._unlocked(instance.unlock(self.store, self.keyring, passphrase))
+
+    def _unlocked(self, cipher: Cipher) -> None:
+        self.workspace.cipher = cipher
+        signer = open_signer(self.store, cipher)
+        self.workspace.audit = SignedAuditLog(self.store, signer, ACTOR, self.workspace.clock)
 
     def close(self) -> None:
         self.workspace.cipher = None
+        self.workspace.audit = None
         self.engine.dispose()

@@ -42,8 +42,8 @@ def _names(pairs: Sequence[str]) -> dict[str, str]:
     return names
 
 
-def _store(draft: Record, unlock: bool) -> None:
-    with opened(unlock=unlock) as vigil:
+def _store(draft: Record) -> None:
+    with opened(unlock=True) as vigil:
         code = add_record(vigil.workspace, draft)
     log.info("added %s", code)
     click.echo(code)
@@ -116,7 +116,7 @@ def add_source(
         access_level=access_level,
         content=content,
     )
-    _store(draft, unlock=content is not None)
+    _store(draft)
 
 
 @click.group()
@@ -176,7 +176,7 @@ def add_claim(
         count=count,
         superseded_by=_code(superseded_by),
     )
-    _store(draft, unlock=bool(excerpt))
+    _store(draft)
 
 
 @click.group()
@@ -218,7 +218,7 @@ def add_incident(
         part_of=_code(part_of),
         related=tuple(links),
     )
-    _store(draft, unlock=False)
+    _store(draft)
 
 
 def _perpetrator(text: str) -> Perpetrator:
@@ -284,7 +284,7 @@ def add_act(
         victim_status=victim_status,
         legal=legal,
     )
-    _store(draft, unlock=False)
+    _store(draft)
 
 
 @click.group()
@@ -336,7 +336,7 @@ def add_person(
         consents=tuple(consents),
         identity=None if identity.is_empty() else identity,
     )
-    _store(draft, unlock=draft.identity is not None)
+    _store(draft)
 
 
 @click.group()
@@ -370,7 +370,6 @@ def add_place(
             lat=lat,
             lon=lon,
         ),
-        unlock=False,
     )
 
 
@@ -386,10 +385,7 @@ def org() -> None:
 @click.option("--name-in", multiple=True, help="LANGUAGE=NAME.")
 def add_org(name: str, kind: str, parent: str | None, name_in: tuple[str, ...]) -> None:
     """Add an organisation."""
-    _store(
-        Organisation(code="", name=name, kind=kind, names=_names(name_in), parent=_code(parent)),
-        unlock=False,
-    )
+    _store(Organisation(code="", name=name, kind=kind, names=_names(name_in), parent=_code(parent)))
 
 
 GROUPS = (source, claim, incident, act, person, place, org)

@@ -68,7 +68,7 @@ def export_command(
 ) -> None:
     """Export every record and version; sealed values stay sealed unless told otherwise."""
     if form == "csv":
-        with opened() as vigil:
+        with opened(unlock=True) as vigil:
             written = write_csv(vigil.workspace, path)
         click.echo(f"wrote {', '.join(written)} to {path} (sealed sections are left out)")
         return
@@ -84,8 +84,7 @@ def export_command(
         else None
     )
     options = ExportOptions(passphrase=target, plaintext=plaintext_identities)
-    unlock = plaintext_identities or file_passphrase
-    with opened(unlock=unlock) as vigil, path.open("w", encoding="utf-8") as out:
+    with opened(unlock=True) as vigil, path.open("w", encoding="utf-8") as out:
         if not plaintext_identities:
             os.chmod(path, 0o600)
         with Progress(transient=True) as bar:

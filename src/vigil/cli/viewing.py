@@ -209,7 +209,7 @@ def edit_command(code: str, assignments: tuple[str, ...], note: str | None) -> N
 @click.option("--reason", help="Why the record is deleted (kept in its history).")
 def delete_command(code: str, reason: str | None) -> None:
     """Delete a record: it leaves listings, its history records the deletion."""
-    with opened() as vigil:
+    with opened(unlock=True) as vigil:
         delete_record(vigil.workspace, code, reason)
     log.info("deleted %s", code)
     click.echo(f"deleted {code.upper()}")

@@ -89,6 +89,9 @@ def load_demo(ws: Workspace, progress: Callable[[int], None] | None = None) -> d
                 ws.store.add([to_stored(record, 1, secret, ws.cipher)], ws.timestamp())
                 if progress:
                     progress(1)
+        ws.record_event(
+            "import", None, {"source": "demonstration data", "records": str(len(codes))}
+        )
     return codes
 
 

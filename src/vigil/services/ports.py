@@ -177,3 +177,50 @@ class Keyring(Protocol):
     def cipher_for(self, passphrase: str, parameters: str) -> Cipher:
         """Return the cipher whose key this passphrase derives under these parameters."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """One stored audit entry: never a sealed value, only codes, actions and short details."""
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    record: str | None
+    details: dict[str, str]
+    prev_hash: str
+    hash: str
+    signature: str
+
+
+class AuditRows(Protocol):
+    """Keeps audit entries, append-only."""
+
+    def last_audit(self) -> AuditRow | None:
+        """Return the newest entry, or None for an empty log."""
+        ...
+
+    def append_audit(self, row: AuditRow) -> None:
+        """Add an entry at the end of the log."""
+        ...
+
+    def audit_rows(
+        self,
+        actor: str | None = None,
+        record: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Iterator[AuditRow]:
+        """Yield entries in log order, filtered by actor, record and time."""
+        ...
+
+
+class AuditWriter(Protocol):
+    """Appends a signed entry to the audit log for something that just happened."""
+
+    def write(
+        self, action: str, record: str | None = None, details: dict[str, str] | None = None
+    ) -> None:
+        """Record an action; details must never hold a sealed value."""
+        ...

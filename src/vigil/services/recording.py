@@ -75,6 +75,7 @@ def add_record(ws: Workspace, draft: Record) -> str:
         record = prepare(ws, dataclasses.replace(draft, code=_fresh_code(ws, kind)))
         secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
         ws.store.add([to_stored(record, 1, secret, ws.cipher)], ws.timestamp())
+        ws.record_event("create", record.code, {"kind": kind.value})
     return record.code
 
 
@@ -88,7 +89,11 @@ def _current(ws: Workspace, code: str) -> Any:
 def show(ws: Workspace, code: str, reveal: bool = False) -> RecordView:
     """Return a record; its sealed part is opened only when reveal is asked and unlocked."""
     stored = _current(ws, code)
-    return to_view(stored, ws.require_cipher() if reveal and stored.sealed else None)
+    if reveal and stored.sealed:
+        view = to_view(stored, ws.require_cipher())
+        ws.record_event("reveal", stored.code, {"kind": stored.kind.value})
+        return view
+    return to_view(stored, None)
 
 
 def _parse_change(old: Any, raw: str) -> Any:
@@ -130,6 +135,9 @@ def edit_record(
         keep = None if secret_open else stored.sealed
         new = to_stored(record, stored.version + 1, secret, ws.cipher, sealed=keep)
         ws.store.replace(new, ws.timestamp(), note)
+        ws.record_event(
+            "update", new.code, {"fields": ",".join(sorted(changes)), "version": str(new.version)}
+        )
     return new.version
 
 
@@ -149,6 +157,7 @@ def delete_record(ws: Workspace, code: str, reason: str | None = None) -> None:
                 "edit or delete those first"
             )
         ws.store.remove(stored.kind, stored.code, ws.timestamp(), reason)
+        ws.record_event("delete", stored.code, {"kind": stored.kind.value})
 
 
 def full_dict(record: Record) -> dict[str, Any]:

@@ -107,6 +107,14 @@ def write_export(
     progress: Progress | None = None,
 ) -> int:
     """Write the export to a text stream; return the number of versions written."""
+    sealing = (
+        "plaintext"
+        if options.plaintext
+        else "file passphrase"
+        if options.passphrase
+        else "instance passphrase"
+    )
+    ws.record_event("export", None, {"format": "jsonl", "sealing": sealing})
     count = -1
     for count, line in enumerate(export_lines(ws, keyring, options)):
         out.write(line + "\n")
@@ -176,6 +184,14 @@ class Importer:
                         raise
             self._flush()
             self._check_references()
+            self.ws.record_event(
+                "import",
+                None,
+                {
+                    "records": str(len(self.state.lines)),
+                    "sealing": "plaintext" if self.plaintext else "sealed",
+                },
+            )
         return len(self.state.lines)
 
     def _read_header(self, text: str) -> None:

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from vigil.services.ports import Cipher, RecordStore
+from vigil.services.ports import AuditWriter, Cipher, RecordStore
 from vigil.services.vocabularies import Vocabularies
 
 
@@ -28,12 +28,22 @@ class Workspace:
     vocabularies: Vocabularies
     cipher: Cipher | None = None
     clock: Callable[[], datetime] = utc_now
+    audit: AuditWriter | None = None
 
     def require_cipher(self) -> Cipher:
         """Return the cipher, or fail: sealed data needs the instance passphrase."""
         if self.cipher is None:
             raise Locked("this needs the instance passphrase (prompt or VIGIL_PASSPHRASE)")
         return self.cipher
+
+    def record_event(
+        self, action: str, record: str | None = None, details: dict[str, str] | None = None
+    ) -> None:
+        """Append a signed audit entry; every change needs the unlocked instance to sign it."""
+        if self.audit is None:
+            raise Locked("this change needs the instance passphrase (prompt or VIGIL_PASSPHRASE)")
+        with self.store.transaction():
+            self.audit.write(action, record, details)
 
     def timestamp(self) -> str:
         return self.clock().isoformat(timespec="microseconds")

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 
 from vigil.domain.codes import RecordKind, kind_of
 from vigil.domain.errors import InvalidCode
-from vigil.services.ports import RecordQuery, StoredRecord, Version
+from vigil.services.ports import AuditRow, RecordQuery, StoredRecord, Version
 from vigil.storage import queries
 from vigil.storage.tables import (
     LINK_TABLES,
     RECORD_TABLES,
+    audit_entry,
     incident,
     record_version,
     setting,
@@ -61,6 +62,20 @@ def _to_version(row: Any) -> Version:
         data=json.loads(row.data),
         sealed=row.sealed,
         note=row.note,
+    )
+
+
+def _audit_row(row: Any) -> AuditRow:
+    return AuditRow(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        record=row.record,
+        details=json.loads(row.details),
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+        signature=row.signature,
     )
 
 
@@ -290,6 +305,49 @@ class SqlRecordStore:
         )
         with self._conn() as conn:
             return [(int(y), int(n)) for y, n in conn.execute(stmt)]
+
+    def last_audit(self) -> AuditRow | None:
+        with self._conn() as conn:
+            row = conn.execute(
+                sa.select(audit_entry).order_by(audit_entry.c.seq.desc()).limit(1)
+            ).first()
+        return None if row is None else _audit_row(row)
+
+    def append_audit(self, row: AuditRow) -> None:
+        with self.transaction(), self._conn() as conn:
+            conn.execute(
+                audit_entry.insert().values(
+                    seq=row.seq,
+                    at=row.at,
+                    actor=row.actor,
+                    action=row.action,
+                    record=row.record,
+                    details=_dump(row.details),
+                    prev_hash=row.prev_hash,
+                    hash=row.hash,
+                    signature=row.signature,
+                )
+            )
+
+    def audit_rows(
+        self,
+        actor: str | None = None,
+        record: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Iterator[AuditRow]:
+        stmt = sa.select(audit_entry).order_by(audit_entry.c.seq)
+        if actor is not None:
+            stmt = stmt.where(audit_entry.c.actor == actor)
+        if record is not None:
+            stmt = stmt.where(audit_entry.c.record == record)
+        if since is not None:
+            stmt = stmt.where(audit_entry.c.at >= since)
+        if until is not None:
+            stmt = stmt.where(audit_entry.c.at <= until)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=2000).execute(stmt):
+                yield _audit_row(row)
 
     def read_setting(self, key: str) -> str | None:
         with self._conn() as conn:

@@ -126,6 +126,20 @@ claim_support = sa.Table(
     sa.Index("ix_claim_support_target", "target", "claim"),
 )
 
+audit_entry = sa.Table(
+    "audit_entry",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False, index=True),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("record", sa.String(16), nullable=True, index=True),
+    sa.Column("details", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("signature", sa.String(128), nullable=False),
+)
+
 RECORD_TABLES: dict[RecordKind, sa.Table] = {
     RecordKind.PLACE: place,
     RecordKind.ORGANISATION: organisation,
