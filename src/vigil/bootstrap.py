@@ -8,16 +8,19 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from vigil.crypto.audit_log import SignedAuditLog, open_signer
-from vigil.crypto.kdf import KdfParameters
+from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.keyring import PassphraseKeyring
-from vigil.services import instance
-from vigil.services.ports import Cipher
+from vigil.crypto.sealing import XChaChaCipher
+from vigil.crypto.user_keys import UserKeyring
+from vigil.services import accounts, instance
+from vigil.services.accounts import Session
+from vigil.services.ports import WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
 from vigil.services.workspace import Workspace
 from vigil.storage.engine import database_url, is_current, make_engine, migrate
 from vigil.storage.record_store import SqlRecordStore
 
-ACTOR = "instance-owner"
+DEFAULT_USER = "admin"
 
 
 class InstanceMissing(Exception):
@@ -47,24 +50,37 @@ class Settings:
 
 
 class Vigil:
-    """One instance, opened: its store, vocabularies, keyring and (once unlocked) cipher."""
+    """One instance, opened: its store, vocabularies, keyrings and, once signed in, a session."""
 
     def __init__(self, settings: Settings, kdf: KdfParameters | None = None) -> None:
         self.settings = settings
         self.engine = make_engine(settings.url)
         self.store = SqlRecordStore(self.engine)
         self.keyring = PassphraseKeyring(kdf)
+        self.user_keys = UserKeyring(kdf)
+        self.session: Session | None = None
+        self.passphrase: str | None = None
         self.workspace = Workspace(self.store, load_vocabularies(settings.home / "vocabularies"))
 
     @classmethod
     def create(
-        cls, settings: Settings, passphrase: str, kdf: KdfParameters | None = None
+        cls,
+        settings: Settings,
+        passphrase: str,
+        kdf: KdfParameters | None = None,
+        user: str = DEFAULT_USER,
     ) -> "Vigil":
-        """Create a new instance: its folder, its schema and its key."""
+        """Create a new instance: its folder, its schema, its first administrator and keys."""
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         vigil = cls(settings, kdf)
         migrate(vigil.engine)
-        vigil._unlocked(instance.initialise(vigil.store, vigil.keyring, passphrase))
+        if vigil.store.users() or instance.is_initialised(vigil.store):
+            vigil.close()
+            raise instance.AlreadyInitialised("this instance already exists; nothing was changed")
+        session = accounts.create_first_admin(
+            vigil.store, vigil.user_keys, user, passphrase, vigil.workspace.clock()
+        )
+        vigil._signed_in(session, passphrase)
         vigil.workspace.record_event("init", None, {"database": vigil.engine.dialect.name})
         return vigil
 
@@ -76,21 +92,65 @@ class Vigil:
         vigil = cls(settings)
         if not is_current(vigil.engine):
             migrate(vigil.engine)
-        if not instance.is_initialised(vigil.store):
+        if not vigil.store.users() and not instance.is_initialised(vigil.store):
             vigil.close()
             raise InstanceMissing("this database holds no Vigil instance: run `vigil init`")
         return vigil
 
-    def unlock(self, passphrase: str) -> None:
-        """Derive the instance key from the passphrase; a wrong one changes nothing."""
-        self._unlocked(instance.unlock(self.store, self.keyring, passphrase))
+    def sign_in(self, user: str, passphrase: str, totp: str | None = None) -> None:
+        """Sign a user in: check passphrase and code, unwrap their keys; failures change nothing
+        but the failure count, and are signed into the audit log at the next sign-in."""
+        if not self.store.users() and instance.is_initialised(self.store):
+            self._adopt_legacy_instance(user, passphrase)
+            return
+        session = accounts.sign_in(
+            self.store, self.user_keys, user, passphrase, totp, self.workspace.clock()
+        )
+        self._signed_in(session, passphrase)
+        self.workspace.record_event("sign-in", None, {})
 
-    def _unlocked(self, cipher: Cipher) -> None:
+    def _adopt_legacy_instance(self, user: str, passphrase: str) -> None:
+        """Move an instance from before user accounts onto a first administrator.
+
+        Its passphrase-derived key becomes version 1 of the default compartment's key, so no
+        sealed value needs re-encrypting; the old key parameters are then removed.
+        """
+        parameters = self.store.read_setting(instance.KDF_SETTING) or ""
+        key = derive_key(passphrase, KdfParameters.from_json(parameters))
+        instance.verify_key(
+            XChaChaCipher(key), self.store.read_setting(instance.CHECK_SETTING) or ""
+        )
+        with self.store.transaction():
+            session = accounts.create_first_admin(
+                self.store, self.user_keys, user, passphrase, self.workspace.clock(), data_key=key
+            )
+            self.store.delete_setting(instance.KDF_SETTING)
+            self.store.delete_setting(instance.CHECK_SETTING)
+            self._signed_in(session, passphrase)
+            self.workspace.record_event("migrate", None, {"to": "user accounts"})
+
+    def _signed_in(self, session: Session, passphrase: str) -> None:
+        cipher = session.cipher(self.user_keys)
+        self.session, self.passphrase = session, passphrase
         self.workspace.cipher = cipher
         signer = open_signer(self.store, cipher)
-        self.workspace.audit = SignedAuditLog(self.store, signer, ACTOR, self.workspace.clock)
+        self.workspace.audit = SignedAuditLog(
+            self.store, signer, session.user.name, self.workspace.clock
+        )
+        with self.store.transaction():
+            for at, actor, action in self.store.take_pending_events():
+                self.workspace.record_event(action, None, {"user": actor, "at": at})
+
+    def unlock(self, passphrase: str, user: str = DEFAULT_USER) -> None:
+        """Sign in as the given user (the administrator by default), for one-person use."""
+        try:
+            self.sign_in(user, passphrase)
+        except accounts.SignInFailed as error:
+            raise WrongPassphrase(f"wrong passphrase: {error}; nothing was changed") from None
 
     def close(self) -> None:
         self.workspace.cipher = None
         self.workspace.audit = None
+        self.session = None
+        self.passphrase = None
         self.engine.dispose()

@@ -3,6 +3,7 @@
 import base64
 import io
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -92,7 +93,7 @@ def test_sealed_export_and_import_keep_names_sealed(vigil: Vigil, tmp_path: Path
     name = unique_name()
     add_sample(vigil.workspace, name)
     out = io.StringIO()
-    write_export(vigil.workspace, vigil.keyring, ExportOptions(), out)
+    write_export(vigil.workspace, vigil.keyring, ExportOptions(passphrase=PASSPHRASE), out)
     assert name not in out.getvalue()
     export_file = vigil.settings.home / "export.jsonl"
     export_file.write_text(out.getvalue(), encoding="utf-8")
@@ -134,7 +135,12 @@ def test_wrong_passphrase_is_refused_and_changes_nothing(vigil: Vigil) -> None:
     with pytest.raises(WrongPassphrase):
         vigil.unlock("not the passphrase")
     assert vigil.store.count_by_kind() == before
+    with pytest.raises(WrongPassphrase, match="too many failed sign-ins"):
+        vigil.unlock(PASSPHRASE)
+    later = datetime.now(UTC) + timedelta(seconds=5)
+    vigil.workspace.clock = lambda: later
     vigil.unlock(PASSPHRASE)
+    assert vigil.store.count_by_kind() == before
 
 
 def test_sealed_value_is_not_base64_of_the_plaintext(vigil: Vigil) -> None:

@@ -17,7 +17,8 @@ from vigil.services.transfer import ExportOptions, Importer, ImportRejected, exp
 
 
 def exported(vigil: Vigil, options: ExportOptions | None = None) -> list[str]:
-    return list(export_lines(vigil.workspace, vigil.keyring, options or ExportOptions()))
+    chosen = options or ExportOptions(passphrase=PASSPHRASE)
+    return list(export_lines(vigil.workspace, vigil.keyring, chosen))
 
 
 def versions_of(lines: list[str]) -> list[dict[str, object]]:
@@ -60,7 +61,7 @@ def test_an_export_under_the_instance_passphrase_imports_elsewhere(
     lines = exported(vigil)
     target = fresh(tmp_path, "target", "another passphrase")
     try:
-        with pytest.raises(ImportRejected, match="another passphrase"):
+        with pytest.raises(ImportRejected, match="give its passphrase"):
             Importer(target.workspace, target.keyring, None).run(lines)
         Importer(target.workspace, target.keyring, PASSPHRASE).run(lines)
         assert target.store.count_by_kind() == vigil.store.count_by_kind()
@@ -90,7 +91,7 @@ def test_importing_a_record_that_exists_is_refused(vigil: Vigil) -> None:
     populated(vigil)
     lines = exported(vigil)
     with pytest.raises(ImportRejected, match=r"line 2: field 'code'.*already exists"):
-        Importer(vigil.workspace, vigil.keyring, None).run(lines)
+        Importer(vigil.workspace, vigil.keyring, PASSPHRASE).run(lines)
 
 
 def broken(lines: list[str], number: int, change: dict[str, object]) -> list[str]:
@@ -202,5 +203,6 @@ def test_export_writes_a_stream(vigil: Vigil) -> None:
 
     populated(vigil)
     out = io.StringIO()
-    assert write_export(vigil.workspace, vigil.keyring, ExportOptions(), out) == 13
+    options = ExportOptions(passphrase=PASSPHRASE)
+    assert write_export(vigil.workspace, vigil.keyring, options, out) == 13
     assert out.getvalue().count("\n") == 14

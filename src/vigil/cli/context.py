@@ -10,14 +10,17 @@ from typing import Any
 
 import click
 
-from vigil.bootstrap import InstanceMissing, Settings, Vigil
+from vigil.bootstrap import DEFAULT_USER, InstanceMissing, Settings, Vigil
 from vigil.domain.errors import DomainError
+from vigil.services.accounts import NotAllowed, SignInFailed
 from vigil.services.instance import AlreadyInitialised, NotInitialised
 from vigil.services.ports import SealBroken, WrongPassphrase
 from vigil.services.workspace import Locked, NotFound
 
 EXPECTED = (
     DomainError,
+    NotAllowed,
+    SignInFailed,
     NotFound,
     Locked,
     WrongPassphrase,
@@ -53,6 +56,27 @@ def _log_to(settings: Settings) -> None:
     log.setLevel(logging.INFO)
 
 
+def current_user() -> str:
+    """Return the user named by VIGIL_USER, or the first administrator's default name."""
+    return os.environ.get("VIGIL_USER") or DEFAULT_USER
+
+
+def sign_in(vigil: Vigil) -> None:
+    """Sign in as VIGIL_USER with the passphrase and, where enrolled, the one-time code."""
+    user = current_user()
+    passphrase = ask_passphrase()
+    account = vigil.store.get_user(user)
+    code = None
+    if account is not None and account.totp_sealed is not None:
+        code = os.environ.get("VIGIL_TOTP") or (
+            click.prompt("One-time code") if sys.stdin.isatty() else None
+        )
+    try:
+        vigil.sign_in(user, passphrase, code)
+    except SignInFailed as error:
+        raise WrongPassphrase(f"{error}; nothing was changed") from None
+
+
 @contextmanager
 def opened(unlock: bool = False) -> Iterator[Vigil]:
     """Open the instance named by the environment, unlocked if asked; close it after."""
@@ -61,7 +85,7 @@ def opened(unlock: bool = False) -> Iterator[Vigil]:
     _log_to(settings)
     try:
         if unlock:
-            vigil.unlock(ask_passphrase())
+            sign_in(vigil)
         yield vigil
     finally:
         vigil.close()

@@ -7,7 +7,7 @@ import click
 from rich.progress import Progress
 
 from vigil.bootstrap import Settings, Vigil
-from vigil.cli.context import ask_passphrase, log, opened
+from vigil.cli.context import ask_passphrase, current_user, log, opened
 from vigil.cli.csv_export import write_csv
 from vigil.services.demo import demo_size, load_demo
 from vigil.services.querying import overview
@@ -16,10 +16,10 @@ from vigil.services.transfer import ExportOptions, Importer, write_export
 
 @click.command("init")
 def init_command() -> None:
-    """Create a new instance in VIGIL_HOME (or VIGIL_DATABASE_URL) with its passphrase."""
+    """Create a new instance: its first administrator (VIGIL_USER, default admin) and keys."""
     settings = Settings.from_environment()
     passphrase = ask_passphrase(confirm=True, prompt="New instance passphrase")
-    vigil = Vigil.create(settings, passphrase)
+    vigil = Vigil.create(settings, passphrase, user=current_user())
     vigil.close()
     click.echo(f"created a Vigil instance in {settings.home}")
 
@@ -29,7 +29,7 @@ def demo_command() -> None:
     """Create a new instance holding the Chechnya 2017–2019 demonstration data."""
     settings = Settings.from_environment()
     passphrase = ask_passphrase(confirm=True, prompt="New instance passphrase")
-    vigil = Vigil.create(settings, passphrase)
+    vigil = Vigil.create(settings, passphrase, user=current_user())
     try:
         with Progress(transient=True) as bar:
             task = bar.add_task("loading demonstration records", total=demo_size())
@@ -83,11 +83,13 @@ def export_command(
         if file_passphrase
         else None
     )
-    options = ExportOptions(passphrase=target, plaintext=plaintext_identities)
-    with opened(unlock=True) as vigil, path.open("w", encoding="utf-8") as out:
-        if not plaintext_identities:
-            os.chmod(path, 0o600)
-        with Progress(transient=True) as bar:
+    with opened(unlock=True) as vigil:
+        options = ExportOptions(
+            passphrase=target or vigil.passphrase, plaintext=plaintext_identities
+        )
+        with path.open("w", encoding="utf-8") as out, Progress(transient=True) as bar:
+            if not plaintext_identities:
+                os.chmod(path, 0o600)
             task = bar.add_task("exporting", total=None)
             count = write_export(
                 vigil.workspace, vigil.keyring, options, out, lambda n: bar.advance(task, n)
@@ -116,7 +118,12 @@ def import_command(path: Path, file_passphrase: bool) -> None:
         Progress(transient=True) as bar,
     ):
         task = bar.add_task("importing", total=None)
-        importer = Importer(vigil.workspace, vigil.keyring, other, lambda n: bar.advance(task, n))
+        importer = Importer(
+            vigil.workspace,
+            vigil.keyring,
+            other or vigil.passphrase,
+            lambda n: bar.advance(task, n),
+        )
         count = importer.run(lines)
     log.info("imported %s records", count)
     click.echo(f"imported {count} records from {path}")

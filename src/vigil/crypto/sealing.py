@@ -27,11 +27,14 @@ def associated_data(context: SealContext, key_version: int) -> bytes:
 class XChaChaCipher:
     """Seals with one 32-byte key; the ciphertext carries its format and key version."""
 
-    def __init__(self, key: bytes, key_version: int = 1) -> None:
+    def __init__(
+        self, key: bytes, key_version: int = 1, older: dict[int, bytes] | None = None
+    ) -> None:
         if len(key) != 32:
             raise ValueError("an XChaCha20-Poly1305 key is 32 bytes")
         self._key = key
         self._key_version = key_version
+        self._keys = {**(older or {}), key_version: key}
 
     @property
     def key_version(self) -> int:
@@ -48,13 +51,14 @@ class XChaChaCipher:
         if len(sealed) < _HEADER.size + NONCE_BYTES + 16:
             raise SealBroken("sealed value is truncated")
         form, key_version = _HEADER.unpack_from(sealed)
-        if form != FORMAT or key_version != self._key_version:
+        key = self._keys.get(key_version)
+        if form != FORMAT or key is None:
             raise SealBroken(f"sealed value has format {form}, key version {key_version}")
         nonce = sealed[_HEADER.size : _HEADER.size + NONCE_BYTES]
         body = sealed[_HEADER.size + NONCE_BYTES :]
         try:
             plaintext: bytes = crypto_aead_xchacha20poly1305_ietf_decrypt(
-                body, associated_data(context, key_version), nonce, self._key
+                body, associated_data(context, key_version), nonce, key
             )
         except nacl.exceptions.CryptoError:
             raise SealBroken(

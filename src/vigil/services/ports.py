@@ -166,6 +166,10 @@ class RecordStore(Protocol):
         """Store an instance setting."""
         ...
 
+    def delete_setting(self, key: str) -> None:
+        """Remove an instance setting."""
+        ...
+
 
 class Keyring(Protocol):
     """Turns a passphrase and stored parameters into a cipher (a key derivation behind a port)."""
@@ -224,3 +228,98 @@ class AuditWriter(Protocol):
     ) -> None:
         """Record an action; details must never hold a sealed value."""
         ...
+
+
+@dataclass(slots=True)
+class UserRow:
+    """A user account as stored: hashes and wrapped keys only, never a passphrase."""
+
+    name: str
+    role: str
+    password_hash: str
+    kdf: str
+    public_key: bytes
+    wrapped_private_key: bytes
+    created_at: str
+    totp_sealed: bytes | None = None
+    disabled: bool = False
+    failed_count: int = 0
+    locked_until: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyWrap:
+    """A compartment data key of one version, sealed to one holder's public key."""
+
+    compartment: str
+    key_version: int
+    holder: str
+    wrapped: bytes
+
+
+class AccountStore(Protocol):
+    """Keeps users, compartments, wrapped keys and sign-in events awaiting a signature."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Run the block atomically."""
+        ...
+
+    def get_user(self, name: str) -> UserRow | None: ...
+
+    def save_user(self, user: UserRow) -> None:
+        """Insert or replace a user account."""
+        ...
+
+    def users(self) -> list[UserRow]: ...
+
+    def compartment_version(self, name: str) -> int | None:
+        """Return a compartment's current key version, or None if there is no such compartment."""
+        ...
+
+    def save_compartment(self, name: str, key_version: int) -> None: ...
+
+    def add_wrap(self, wrap: KeyWrap) -> None: ...
+
+    def wraps_for(self, holder: str) -> list[KeyWrap]: ...
+
+    def add_pending_event(self, at: str, actor: str, action: str) -> None:
+        """Keep an event that cannot be signed yet (a failed sign-in)."""
+        ...
+
+    def take_pending_events(self) -> list[tuple[str, str, str]]:
+        """Return and remove the events awaiting a signature, oldest first."""
+        ...
+
+
+class UserSecrets(Protocol):
+    """A signed-in user's private key, in memory for the session only."""
+
+    def unwrap(self, wrapped: bytes) -> bytes: ...
+
+    def seal_own(self, secret: bytes) -> bytes: ...
+
+    def open_own(self, sealed: bytes) -> bytes: ...
+
+
+class UserKeys(Protocol):
+    """Creates and unlocks user keys, hashes passphrases, wraps data keys, checks TOTP codes."""
+
+    def create(self, passphrase: str) -> Any: ...
+
+    def verify(self, password_hash: str | None, passphrase: str) -> bool: ...
+
+    def unlock(
+        self, wrapped_private_key: bytes | None, kdf: str | None, passphrase: str
+    ) -> UserSecrets: ...
+
+    def new_data_key(self) -> bytes: ...
+
+    def wrap_for(self, public_key: bytes, data_key: bytes) -> bytes: ...
+
+    def cipher(self, keys: dict[int, bytes], current: int) -> Cipher: ...
+
+    def new_totp_secret(self) -> str: ...
+
+    def totp_uri(self, secret: str, user: str) -> str: ...
+
+    def totp_valid(self, secret: str, code: str) -> bool: ...

@@ -10,7 +10,7 @@ from typing import IO, Any
 from vigil.domain.codes import RecordKind, kind_of
 from vigil.domain.errors import DomainError
 from vigil.services.codec import from_dict
-from vigil.services.instance import KDF_SETTING, key_check, verify_key
+from vigil.services.instance import key_check, verify_key
 from vigil.services.ports import Cipher, Keyring, SealBroken, StoredRecord, Version
 from vigil.services.rules import check_terms
 from vigil.services.stored import open_sealed, seal_context, sealed_keys, to_stored
@@ -52,16 +52,12 @@ def _header(
         header["sealing"] = "plaintext"
         return header, None
     header["sealing"] = "sealed"
-    if options.passphrase:
-        parameters = keyring.new_parameters()
-        target = keyring.cipher_for(options.passphrase, parameters)
-        header.update(kdf=json.loads(parameters), key_check=key_check(target))
-        return header, target
-    header.update(
-        kdf=json.loads(ws.store.read_setting(KDF_SETTING) or "{}"),
-        key_check=ws.store.read_setting("key_check"),
-    )
-    return header, None
+    if not options.passphrase:
+        raise DomainError("a sealed export needs a passphrase for the file")
+    parameters = keyring.new_parameters()
+    target = keyring.cipher_for(options.passphrase, parameters)
+    header.update(kdf=json.loads(parameters), key_check=key_check(target))
+    return header, target
 
 
 def _entry(version: Version, sealed: Any) -> dict[str, Any]:
@@ -83,19 +79,17 @@ def export_lines(ws: Workspace, keyring: Keyring, options: ExportOptions) -> Ite
     """Yield the export file line by line: a header, then every version in written order."""
     header, target = _header(ws, keyring, options)
     yield json.dumps(header, ensure_ascii=False)
-    source = ws.require_cipher() if (options.plaintext or target) else None
+    source = ws.require_cipher()
     for version in ws.store.versions():
         sealed: dict[str, Any] = {}
         if version.sealed is not None:
             stored = StoredRecord(version.kind, version.code, version.version, {}, version.sealed)
-            if options.plaintext and source is not None:
+            if target is None:
                 sealed["sealed_plain"] = open_sealed(stored, source)
-            elif target is not None and source is not None:
+            else:
                 plain = source.open(version.sealed, seal_context(version.kind, version.code))
                 resealed = target.seal(plain, seal_context(version.kind, version.code))
                 sealed["sealed"] = _b64(resealed)
-            else:
-                sealed["sealed"] = _b64(version.sealed)
         yield json.dumps(_entry(version, sealed), ensure_ascii=False, sort_keys=True)
 
 
@@ -164,7 +158,6 @@ class Importer:
         self.progress = progress
         self.state = _ImportState()
         self.source_cipher: Cipher | None = None
-        self.copy_sealed = False
         self.plaintext = False
 
     def run(self, lines: Iterable[str]) -> int:
@@ -205,20 +198,13 @@ class Importer:
         if sealing != "sealed" or not isinstance(header.get("kdf"), dict):
             raise _fail(1, "field 'sealing' or 'kdf' is missing or wrong")
         parameters = json.dumps(header["kdf"], sort_keys=True)
-        mine = self.ws.store.read_setting(KDF_SETTING)
-        instance = self.ws.require_cipher()
-        if mine is not None and json.loads(mine) == header["kdf"] and self.passphrase is None:
-            self.source_cipher, self.copy_sealed = instance, True
-        else:
-            if self.passphrase is None:
-                raise _fail(
-                    1,
-                    "this file was sealed with another passphrase: give it with --file-passphrase",
-                )
-            try:
-                self.source_cipher = self.keyring.cipher_for(self.passphrase, parameters)
-            except (ValueError, TypeError, KeyError):
-                raise _fail(1, "field 'kdf' is malformed") from None
+        self.ws.require_cipher()
+        if self.passphrase is None:
+            raise _fail(1, "this file is sealed: give its passphrase with --file-passphrase")
+        try:
+            self.source_cipher = self.keyring.cipher_for(self.passphrase, parameters)
+        except (ValueError, TypeError, KeyError):
+            raise _fail(1, "field 'kdf' is malformed") from None
         verify_key(self.source_cipher, str(header.get("key_check")))
 
     @staticmethod
@@ -292,7 +278,7 @@ class Importer:
             raise _fail(
                 line, "field 'sealed' does not open: altered, moved, or another key"
             ) from None
-        return sealed if self.copy_sealed else self.ws.require_cipher().seal(plain, context)
+        return self.ws.require_cipher().seal(plain, context)
 
     def _accept(self, line: int, version: Version) -> None:
         state = self.state

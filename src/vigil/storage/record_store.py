@@ -12,6 +12,7 @@ from vigil.domain.codes import RecordKind, kind_of
 from vigil.domain.errors import InvalidCode
 from vigil.services.ports import AuditRow, RecordQuery, StoredRecord, Version
 from vigil.storage import queries
+from vigil.storage.account_tables import AccountTables
 from vigil.storage.tables import (
     LINK_TABLES,
     RECORD_TABLES,
@@ -79,7 +80,7 @@ def _audit_row(row: Any) -> AuditRow:
     )
 
 
-class SqlRecordStore:
+class SqlRecordStore(AccountTables):
     """Keeps records on SQLite or PostgreSQL through one code path."""
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -353,6 +354,10 @@ class SqlRecordStore:
         with self._conn() as conn:
             value: str | None = conn.scalar(sa.select(setting.c.value).where(setting.c.key == key))
             return value
+
+    def delete_setting(self, key: str) -> None:
+        with self.transaction(), self._conn() as conn:
+            conn.execute(setting.delete().where(setting.c.key == key))
 
     def write_setting(self, key: str, value: str) -> None:
         with self.transaction(), self._conn() as conn:

@@ -140,6 +140,47 @@ audit_entry = sa.Table(
     sa.Column("signature", sa.String(128), nullable=False),
 )
 
+user_account = sa.Table(
+    "user_account",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("kdf", sa.Text, nullable=False),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    sa.Column("wrapped_private_key", sa.LargeBinary, nullable=False),
+    sa.Column("totp_sealed", sa.LargeBinary, nullable=True),
+    sa.Column("disabled", sa.Boolean, nullable=False),
+    sa.Column("failed_count", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.String(40), nullable=True),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+compartment = sa.Table(
+    "compartment",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("key_version", sa.Integer, nullable=False),
+)
+
+compartment_key = sa.Table(
+    "compartment_key",
+    metadata,
+    sa.Column("compartment", sa.String(64), primary_key=True),
+    sa.Column("key_version", sa.Integer, primary_key=True),
+    sa.Column("holder", sa.String(64), primary_key=True),
+    sa.Column("wrapped", sa.LargeBinary, nullable=False),
+)
+
+pending_event = sa.Table(
+    "pending_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+)
+
 RECORD_TABLES: dict[RecordKind, sa.Table] = {
     RecordKind.PLACE: place,
     RecordKind.ORGANISATION: organisation,
