@@ -2,8 +2,8 @@
 acts and count claims, written as the JSON Lines that `vigil export` produces.
 
 The file is written with ``"sealing": "plaintext"`` and each identity in ``sealed_plain``;
-`benchmarks.sealing` turns it into a sealed file for one instance when the benchmark wants the
-default (sealed) form.
+`benchmarks.sealing` turns it into a file sealed under a passphrase of its own, as
+`vigil export --file-passphrase` writes it.
 """
 
 import json
@@ -16,9 +16,9 @@ from typing import Any
 
 from vigil.domain.codes import CODE_LENGTH, CROCKFORD, RecordKind
 from vigil.services.codec import from_dict, to_dict
-from vigil.services.rules import TESTIMONY
-from vigil.services.vocabularies import Vocabularies, load_vocabularies
+from vigil.services.rules import TESTIMONY, check_terms
 from vigil.services.transfer import FORMAT, FORMAT_VERSION
+from vigil.services.vocabularies import Vocabularies, load_vocabularies
 
 Advance = Callable[[int], None]
 
@@ -27,11 +27,59 @@ LAST_DAY = date(2024, 12, 31)
 _RECORDED_FROM = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 _CHECKED_PER_KIND = 25
 
-_SYLLABLES = ("ma", "ra", "zan", "be", "kov", "li", "sha", "mir", "tam", "gul", "khan", "vi",
-              "tor", "dar", "sul", "na", "bek", "ali", "ruz", "ya", "lan", "ev", "is", "dzhi")
-_WORDS = ("men", "detained", "held", "beaten", "released", "relatives", "police", "base",
-          "night", "phone", "summoned", "threatened", "missing", "returned", "village", "cellar",
-          "week", "officers", "family", "hotline", "reported", "at", "least", "about", "several")
+_SYLLABLES = (
+    "ma",
+    "ra",
+    "zan",
+    "be",
+    "kov",
+    "li",
+    "sha",
+    "mir",
+    "tam",
+    "gul",
+    "khan",
+    "vi",
+    "tor",
+    "dar",
+    "sul",
+    "na",
+    "bek",
+    "ali",
+    "ruz",
+    "ya",
+    "lan",
+    "ev",
+    "is",
+    "dzhi",
+)
+_WORDS = (
+    "men",
+    "detained",
+    "held",
+    "beaten",
+    "released",
+    "relatives",
+    "police",
+    "base",
+    "night",
+    "phone",
+    "summoned",
+    "threatened",
+    "missing",
+    "returned",
+    "village",
+    "cellar",
+    "week",
+    "officers",
+    "family",
+    "hotline",
+    "reported",
+    "at",
+    "least",
+    "about",
+    "several",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +104,13 @@ class Plan:
         def scaled(n: int, least: int) -> int:
             return max(least, round(n * scale))
 
-        return cls(organisations=scaled(base.organisations, 20),
-                   persons=scaled(base.persons, 50), sources=scaled(base.sources, 20),
-                   incidents=scaled(base.incidents, 50), claims=scaled(base.claims, 50))
+        return cls(
+            organisations=scaled(base.organisations, 20),
+            persons=scaled(base.persons, 50),
+            sources=scaled(base.sources, 20),
+            incidents=scaled(base.incidents, 50),
+            claims=scaled(base.claims, 50),
+        )
 
     @property
     def places(self) -> int:
@@ -70,11 +122,15 @@ class Plan:
         return self.incidents * self.acts_per_incident
 
     def counts(self) -> dict[str, int]:
-        return {RecordKind.PLACE.value: self.places,
-                RecordKind.ORGANISATION.value: self.organisations,
-                RecordKind.PERSON.value: self.persons, RecordKind.SOURCE.value: self.sources,
-                RecordKind.INCIDENT.value: self.incidents, RecordKind.ACT.value: self.acts,
-                RecordKind.CLAIM.value: self.claims}
+        return {
+            RecordKind.PLACE.value: self.places,
+            RecordKind.ORGANISATION.value: self.organisations,
+            RecordKind.PERSON.value: self.persons,
+            RecordKind.SOURCE.value: self.sources,
+            RecordKind.INCIDENT.value: self.incidents,
+            RecordKind.ACT.value: self.acts,
+            RecordKind.CLAIM.value: self.claims,
+        }
 
     @property
     def records(self) -> int:
@@ -121,20 +177,28 @@ class _Writer:
         self._checked: dict[RecordKind, int] = {}
 
     def header(self) -> None:
-        header = {"format": FORMAT, "version": FORMAT_VERSION,
-                  "exported_at": _RECORDED_FROM.isoformat(timespec="microseconds"),
-                  "sealing": "plaintext"}
+        header = {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "exported_at": _RECORDED_FROM.isoformat(timespec="microseconds"),
+            "sealing": "plaintext",
+        }
         self._out.write(json.dumps(header, ensure_ascii=False) + "\n")
 
-    def record(self, kind: RecordKind, data: dict[str, Any],
-               sealed_plain: dict[str, Any] | None = None) -> None:
+    def record(
+        self, kind: RecordKind, data: dict[str, Any], sealed_plain: dict[str, Any] | None = None
+    ) -> None:
         if self._checked.get(kind, 0) < _CHECKED_PER_KIND:
             self._check(kind, data, sealed_plain)
         recorded = _RECORDED_FROM + timedelta(milliseconds=137 * self._written)
-        entry: dict[str, Any] = {"action": "create", "code": data["code"], "data": data,
-                                 "kind": kind.value,
-                                 "recorded_at": recorded.isoformat(timespec="microseconds"),
-                                 "version": 1}
+        entry: dict[str, Any] = {
+            "action": "create",
+            "code": data["code"],
+            "data": data,
+            "kind": kind.value,
+            "recorded_at": recorded.isoformat(timespec="microseconds"),
+            "version": 1,
+        }
         if sealed_plain is not None:
             entry["sealed_plain"] = sealed_plain
         self._out.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
@@ -148,17 +212,21 @@ class _Writer:
         self._advance(self._pending)
         self._pending = 0
 
-    def _check(self, kind: RecordKind, data: dict[str, Any],
-               sealed_plain: dict[str, Any] | None) -> None:
+    def _check(
+        self, kind: RecordKind, data: dict[str, Any], sealed_plain: dict[str, Any] | None
+    ) -> None:
         """Fail loudly if a generated record is not exactly what Vigil itself would export."""
         full = {**data, **(sealed_plain or {})}
-        again = to_dict(from_dict(kind, full))
+        record = from_dict(kind, full)
+        check_terms(self._vocabularies, record)
+        again = to_dict(record)
         hidden = set(sealed_plain or ()) | ({"identity"} if kind is RecordKind.PERSON else set())
         for key in hidden - set(data):
             again.pop(key, None)
         if again != data:
-            raise AssertionError(f"generated {kind.value} differs from its round trip: "
-                                 f"{data} != {again}")
+            raise AssertionError(
+                f"generated {kind.value} differs from its round trip: {data} != {again}"
+            )
         self._checked[kind] = self._checked.get(kind, 0) + 1
 
 
@@ -176,8 +244,7 @@ class _Random:
         self.legal = [t.code for t in vocabularies["legal-article"]]
         self.statuses = [t.code for t in vocabularies["incident-status"]]
         self.quantities = [t.code for t in vocabularies["quantity"]]
-        self.source_kinds = [t.code for t in vocabularies["source-kind"]
-                             if t.code not in testimony]
+        self.source_kinds = [t.code for t in vocabularies["source-kind"] if t.code not in testimony]
         self.organisation_kinds = [t.code for t in vocabularies["organisation-kind"]]
         self.sexes = [t.code for t in vocabularies["sex"]]
         self.genders = [t.code for t in vocabularies["gender-identity"]]
@@ -185,12 +252,15 @@ class _Random:
         self.consent_uses = [t.code for t in vocabularies["consent-use"]]
         self.reliabilities = [t.code for t in vocabularies["reliability"]]
         self.credibilities = [t.code for t in vocabularies["credibility"]]
-        self.facility_kinds = [t.code for t in vocabularies["place-kind"]
-                               if t.parent == "detention-place"] + ["private-home", "hospital"]
+        self.facility_kinds = [
+            t.code for t in vocabularies["place-kind"] if t.parent == "detention-place"
+        ] + ["private-home", "hospital"]
 
     def name(self, parts: int = 2) -> str:
-        return " ".join("".join(self.rng.choices(_SYLLABLES, k=self.rng.randint(2, 3)))
-                        .capitalize() for _ in range(parts))
+        return " ".join(
+            "".join(self.rng.choices(_SYLLABLES, k=self.rng.randint(2, 3))).capitalize()
+            for _ in range(parts)
+        )
 
     def words(self, low: int, high: int) -> str:
         return " ".join(self.rng.choices(_WORDS, k=self.rng.randint(low, high)))
@@ -229,11 +299,18 @@ def _places(r: _Random, codes: _Codes, plan: Plan, w: _Writer, manifest: Manifes
     def place(kind: str, name: str, parent: str | None) -> str:
         code = codes.new(RecordKind.PLACE)
         located = r.rng.random() < 0.5
-        w.record(RecordKind.PLACE, {
-            "code": code, "kind": kind, "name": name, "names": {"ru": name.upper()},
-            "parent": parent,
-            "lat": round(r.rng.uniform(41.0, 45.0), 5) if located else None,
-            "lon": round(r.rng.uniform(43.0, 47.0), 5) if located else None})
+        w.record(
+            RecordKind.PLACE,
+            {
+                "code": code,
+                "kind": kind,
+                "name": name,
+                "names": {"ru": name.upper()},
+                "parent": parent,
+                "lat": round(r.rng.uniform(41.0, 45.0), 5) if located else None,
+                "lon": round(r.rng.uniform(43.0, 47.0), 5) if located else None,
+            },
+        )
         return code
 
     country = place("country", "Country " + r.name(1), None)
@@ -254,10 +331,16 @@ def _organisations(r: _Random, codes: _Codes, plan: Plan, w: _Writer) -> list[st
     for _ in range(plan.organisations):
         code = codes.new(RecordKind.ORGANISATION)
         parent = r.rng.choice(made) if made and r.rng.random() < 0.3 else None
-        w.record(RecordKind.ORGANISATION, {
-            "code": code, "kind": r.rng.choice(r.organisation_kinds),
-            "name": r.name(2) + " " + r.rng.choice(("Centre", "Group", "Unit", "Network")),
-            "names": {}, "parent": parent})
+        w.record(
+            RecordKind.ORGANISATION,
+            {
+                "code": code,
+                "kind": r.rng.choice(r.organisation_kinds),
+                "name": r.name(2) + " " + r.rng.choice(("Centre", "Group", "Unit", "Network")),
+                "names": {},
+                "parent": parent,
+            },
+        )
         made.append(code)
     return made
 
@@ -266,86 +349,169 @@ def _persons(r: _Random, codes: _Codes, plan: Plan, w: _Writer) -> list[str]:
     made: list[str] = []
     for _ in range(plan.persons):
         code = codes.new(RecordKind.PERSON)
-        consents = [{"given_on": r.day().strftime("%Y-%m"), "revoked_on": None,
-                     "use": r.rng.choice(r.consent_uses)}] if r.rng.random() < 0.1 else []
-        data = {"code": code, "consents": consents, "description": r.words(3, 10),
-                "sex": r.maybe(0.8, r.rng.choice(r.sexes)),
-                "gender_identity": r.maybe(0.5, r.rng.choice(r.genders)),
-                "sexual_orientation": r.maybe(0.5, r.rng.choice(r.orientations))}
-        identity = {"names": [r.name(r.rng.randint(2, 3))], "aliases": [],
-                    "birth_date": r.maybe(0.3, str(r.rng.randint(1960, 2004))),
-                    "contacts": [], "documents": []}
+        consents = (
+            [
+                {
+                    "given_on": r.day().strftime("%Y-%m"),
+                    "revoked_on": None,
+                    "use": r.rng.choice(r.consent_uses),
+                }
+            ]
+            if r.rng.random() < 0.1
+            else []
+        )
+        data = {
+            "code": code,
+            "consents": consents,
+            "description": r.words(3, 10),
+            "sex": r.maybe(0.8, r.rng.choice(r.sexes)),
+            "gender_identity": r.maybe(0.5, r.rng.choice(r.genders)),
+            "sexual_orientation": r.maybe(0.5, r.rng.choice(r.orientations)),
+        }
+        identity = {
+            "names": [r.name(r.rng.randint(2, 3))],
+            "aliases": [],
+            "birth_date": r.maybe(0.3, str(r.rng.randint(1960, 2004))),
+            "contacts": [],
+            "documents": [],
+        }
         w.record(RecordKind.PERSON, data, {"identity": identity})
         made.append(code)
     return made
 
 
-def _sources(r: _Random, codes: _Codes, plan: Plan, w: _Writer,
-             organisations: list[str]) -> list[str]:
+def _sources(
+    r: _Random, codes: _Codes, plan: Plan, w: _Writer, organisations: list[str]
+) -> list[str]:
     made: list[str] = []
     for _ in range(plan.sources):
         code = codes.new(RecordKind.SOURCE)
-        w.record(RecordKind.SOURCE, {
-            "access_level": r.rng.choice(("public", "public", "restricted", "confidential")),
-            "author": r.maybe(0.5, r.name(2)), "code": code,
-            "content": r.maybe(0.3, r.words(20, 60)), "credibility": r.rng.choice(r.credibilities),
-            "kind": r.rng.choice(r.source_kinds), "language": r.rng.choice(("ru", "en")),
-            "published_on": r.day().isoformat(), "publisher": r.rng.choice(organisations),
-            "reliability": r.rng.choice(r.reliabilities), "title": r.words(4, 10).capitalize(),
-            "url": r.maybe(0.5, f"https://example.org/{code.lower()}")})
+        w.record(
+            RecordKind.SOURCE,
+            {
+                "access_level": r.rng.choice(("public", "public", "restricted", "confidential")),
+                "author": r.maybe(0.5, r.name(2)),
+                "code": code,
+                "content": r.maybe(0.3, r.words(20, 60)),
+                "credibility": r.rng.choice(r.credibilities),
+                "kind": r.rng.choice(r.source_kinds),
+                "language": r.rng.choice(("ru", "en")),
+                "published_on": r.day().isoformat(),
+                "publisher": r.rng.choice(organisations),
+                "reliability": r.rng.choice(r.reliabilities),
+                "title": r.words(4, 10).capitalize(),
+                "url": r.maybe(0.5, f"https://example.org/{code.lower()}"),
+            },
+        )
         made.append(code)
     return made
 
 
-def _incidents_and_acts(r: _Random, codes: _Codes, plan: Plan, w: _Writer, sites: list[str],
-                        persons: list[str], organisations: list[str]) -> list[str]:
+def _incidents_and_acts(
+    r: _Random,
+    codes: _Codes,
+    plan: Plan,
+    w: _Writer,
+    sites: list[str],
+    persons: list[str],
+    organisations: list[str],
+) -> list[str]:
     incidents: list[str] = []
     for _ in range(plan.incidents):
         code = codes.new(RecordKind.INCIDENT)
         period = r.period()
         places = r.rng.sample(sites, r.rng.randint(1, 2))
-        w.record(RecordKind.INCIDENT, {
-            "code": code, "description": r.words(8, 30), "part_of": None, "period": period,
-            "places": places, "related": [], "status": r.rng.choice(r.statuses),
-            "title": r.words(3, 7).capitalize()})
+        w.record(
+            RecordKind.INCIDENT,
+            {
+                "code": code,
+                "description": r.words(8, 30),
+                "part_of": None,
+                "period": period,
+                "places": places,
+                "related": [],
+                "status": r.rng.choice(r.statuses),
+                "title": r.words(3, 7).capitalize(),
+            },
+        )
         incidents.append(code)
         for _ in range(plan.acts_per_incident):
             _act(r, codes, w, code, period, places, persons, organisations)
     return incidents
 
 
-def _act(r: _Random, codes: _Codes, w: _Writer, incident: str, period: str, places: list[str],
-         persons: list[str], organisations: list[str]) -> None:
+def _act(
+    r: _Random,
+    codes: _Codes,
+    w: _Writer,
+    incident: str,
+    period: str,
+    places: list[str],
+    persons: list[str],
+    organisations: list[str],
+) -> None:
     alone = r.rng.random() < 0.65
     group = None if alone else {"count": r.count(), "description": r.words(2, 5)}
-    perpetrators = [{"involvement": r.rng.choice(r.involvements),
-                     "organisation": r.rng.choice(organisations),
-                     "perpetrator_type": r.rng.choice(r.perpetrator_types), "person": None}
-                    for _ in range(r.rng.randint(0, 2))]
-    w.record(RecordKind.ACT, {
-        "code": codes.new(RecordKind.ACT), "incident": incident,
-        "legal": r.rng.sample(r.legal, r.rng.randint(0, 2)),
-        "methods": r.rng.sample(r.methods, r.rng.randint(0, 2)),
-        "period": r.maybe(0.5, period), "perpetrators": perpetrators,
-        "place": r.maybe(0.5, r.rng.choice(places)), "type": r.rng.choice(r.act_types),
-        "victim_group": group, "victim_person": r.rng.choice(persons) if alone else None,
-        "victim_status": r.maybe(0.6, r.rng.choice(r.victim_statuses))})
+    perpetrators = [
+        {
+            "involvement": r.rng.choice(r.involvements),
+            "organisation": r.rng.choice(organisations),
+            "perpetrator_type": r.rng.choice(r.perpetrator_types),
+            "person": None,
+        }
+        for _ in range(r.rng.randint(0, 2))
+    ]
+    w.record(
+        RecordKind.ACT,
+        {
+            "code": codes.new(RecordKind.ACT),
+            "incident": incident,
+            "legal": r.rng.sample(r.legal, r.rng.randint(0, 2)),
+            "methods": r.rng.sample(r.methods, r.rng.randint(0, 2)),
+            "period": r.maybe(0.5, period),
+            "perpetrators": perpetrators,
+            "place": r.maybe(0.5, r.rng.choice(places)),
+            "type": r.rng.choice(r.act_types),
+            "victim_group": group,
+            "victim_person": r.rng.choice(persons) if alone else None,
+            "victim_status": r.maybe(0.6, r.rng.choice(r.victim_statuses)),
+        },
+    )
 
 
-def _claims(r: _Random, codes: _Codes, plan: Plan, w: _Writer, sources: list[str],
-            incidents: list[str], regions: list[str], sites: list[str]) -> None:
+def _claims(
+    r: _Random,
+    codes: _Codes,
+    plan: Plan,
+    w: _Writer,
+    sources: list[str],
+    incidents: list[str],
+    regions: list[str],
+    sites: list[str],
+) -> None:
     where = regions + sites[: max(1, len(sites) // 10)]
     for _ in range(plan.claims):
-        count = {"as_of": r.day().isoformat(), "period": r.maybe(0.6, r.period()),
-                 "place": r.maybe(0.7, r.rng.choice(where)),
-                 "quantity": r.rng.choice(r.quantities), "value": r.count()}
+        count = {
+            "as_of": r.day().isoformat(),
+            "period": r.maybe(0.6, r.period()),
+            "place": r.maybe(0.7, r.rng.choice(where)),
+            "quantity": r.rng.choice(r.quantities),
+            "value": r.count(),
+        }
         excerpt = r.words(6, 20)
-        w.record(RecordKind.CLAIM, {
-            "attributed_to": r.maybe(0.2, r.name(2)), "code": codes.new(RecordKind.CLAIM),
-            "count": count, "excerpt": excerpt,
-            "excerpt_start": r.maybe(0.5, r.rng.randint(0, 5000)),
-            "source": r.rng.choice(sources), "superseded_by": None,
-            "supports": [r.rng.choice(incidents)] if r.rng.random() < 0.5 else []})
+        w.record(
+            RecordKind.CLAIM,
+            {
+                "attributed_to": r.maybe(0.2, r.name(2)),
+                "code": codes.new(RecordKind.CLAIM),
+                "count": count,
+                "excerpt": excerpt,
+                "excerpt_start": r.maybe(0.5, r.rng.randint(0, 5000)),
+                "source": r.rng.choice(sources),
+                "superseded_by": None,
+                "supports": [r.rng.choice(incidents)] if r.rng.random() < 0.5 else [],
+            },
+        )
 
 
 def generate(path: Path, plan: Plan, seed: int, advance: Advance) -> Manifest:

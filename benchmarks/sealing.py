@@ -1,9 +1,9 @@
-"""Turning the generated plaintext-sealing file into the sealed form one instance exports.
+"""Turning the generated plaintext-sealing file into a sealed one, as `vigil export` writes it.
 
-The header gets the instance's KDF parameters and key check, and every ``sealed_plain`` value
-is sealed with the instance cipher and the record's seal context, exactly as `vigil export`
-writes them. Importing the result goes through the importer's sealed path (each value opened
-and checked, then kept as it is).
+A sealed export is sealed under a passphrase of its own: the header carries fresh key
+parameters and a key check, and every ``sealed_plain`` value becomes ``sealed``, encrypted with
+the file key and bound to its record. Importing it makes the importer open every value with the
+file key and seal it again with the instance key.
 """
 
 import base64
@@ -12,22 +12,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vigil.bootstrap import Vigil
+from benchmarks.targets import BENCH_KDF
+from vigil.crypto.keyring import PassphraseKeyring
 from vigil.domain.codes import RecordKind
-from vigil.services.instance import CHECK_SETTING, KDF_SETTING
+from vigil.services.instance import key_check
 from vigil.services.stored import seal_context
 
+FILE_WORDS = "benchmark export file, not a secret"
 _MARK = '"sealed_plain": '
 
 
-def seal_file(vigil: Vigil, plain: Path, sealed: Path, advance: Callable[[int], None]) -> None:
-    """Write `sealed`: the records of `plain`, with identities sealed for this instance."""
-    cipher = vigil.workspace.require_cipher()
-    store = vigil.store
+def seal_file(plain: Path, sealed: Path, advance: Callable[[int], None]) -> None:
+    """Write `sealed`: the records of `plain`, sealed under the passphrase FILE_WORDS."""
+    keyring = PassphraseKeyring(BENCH_KDF)
+    parameters = keyring.new_parameters()
+    cipher = keyring.cipher_for(FILE_WORDS, parameters)
     with plain.open(encoding="utf-8") as source, sealed.open("w", encoding="utf-8") as out:
         header: dict[str, Any] = json.loads(next(source))
-        header.update(sealing="sealed", kdf=json.loads(store.read_setting(KDF_SETTING) or "{}"),
-                      key_check=store.read_setting(CHECK_SETTING))
+        header.update(sealing="sealed", kdf=json.loads(parameters), key_check=key_check(cipher))
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         pending = 0
         for line in source:
