@@ -4,25 +4,9 @@ import json
 from pathlib import Path
 
 import psycopg
-import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
-from conftest import instance_environment
 from vigil.bootstrap import Settings
-from vigil.cli.main import cli
-
-
-@pytest.fixture
-def run(settings: Settings):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = instance_environment(settings)
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
-
-    assert invoke("init").exit_code == 0
-    return invoke
 
 
 def tamper(settings: Settings, statement: str) -> None:

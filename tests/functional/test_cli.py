@@ -3,24 +3,11 @@
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
-from conftest import PASSPHRASE, instance_environment
+from conftest import PASSPHRASE
 from vigil.bootstrap import Settings
 from vigil.cli.main import cli
-
-
-@pytest.fixture
-def run(settings: Settings):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = instance_environment(settings)
-
-    def invoke(*args: str, **extra: str) -> Result:
-        return runner.invoke(cli, list(args), env={**env, **extra}, catch_exceptions=False)
-
-    assert invoke("init").exit_code == 0
-    return invoke
 
 
 def code_of(result: Result) -> str:

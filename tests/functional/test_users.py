@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from click.testing import CliRunner, Result
 
-from conftest import FAST_KDF, PASSPHRASE, instance_environment
+from conftest import FAST_KDF, PASSPHRASE
 from integration.test_sealing import files_containing, postgres_rows_containing
 from vigil.bootstrap import Settings, Vigil
-from vigil.cli.main import cli
 from vigil.crypto.audit_log import SignedAuditLog, open_signer
 from vigil.crypto.keyring import PassphraseKeyring
 from vigil.domain.records import Identity, Person
@@ -22,18 +20,6 @@ from vigil.services.recording import add_record, show
 from vigil.storage.engine import migrate
 
 OTHER = "another long passphrase"
-
-
-@pytest.fixture
-def run(settings: Settings):  # type: ignore[no-untyped-def]
-    runner = CliRunner()
-    env = instance_environment(settings)
-
-    def invoke(*args: str, **extra: str) -> Result:
-        return runner.invoke(cli, list(args), env={**env, **extra}, catch_exceptions=False)
-
-    assert invoke("init").exit_code == 0
-    return invoke
 
 
 def test_an_administrator_adds_a_documenter_who_can_record(run) -> None:  # type: ignore[no-untyped-def]
