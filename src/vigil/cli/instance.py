@@ -18,7 +18,7 @@ from vigil.services.transfer import ExportOptions, Importer, write_export
 def init_command() -> None:
     """Create a new instance: its first administrator (VIGIL_USER, default admin) and keys."""
     settings = Settings.from_environment()
-    passphrase = ask_passphrase(confirm=True, prompt="New instance passphrase")
+    passphrase = ask_passphrase(confirm=True, prompt="Passphrase for the first administrator")
     vigil = Vigil.create(settings, passphrase, user=current_user())
     vigil.close()
     click.echo(f"created a Vigil instance in {settings.home}")
@@ -28,7 +28,7 @@ def init_command() -> None:
 def demo_command() -> None:
     """Create a new instance holding the Chechnya 2017–2019 demonstration data."""
     settings = Settings.from_environment()
-    passphrase = ask_passphrase(confirm=True, prompt="New instance passphrase")
+    passphrase = ask_passphrase(confirm=True, prompt="Passphrase for the first administrator")
     vigil = Vigil.create(settings, passphrase, user=current_user())
     try:
         with Progress(transient=True) as bar:

@@ -126,7 +126,7 @@ def to_stored(
     hidden = {key: full.pop(key) for key in secret if key in full}
     if sealed is None and any(value not in (None, "") for value in hidden.values()):
         if cipher is None:
-            raise SealBroken("sealing needs the instance passphrase")
+            raise SealBroken("sealing needs a signed-in member of the compartment")
         plaintext = json.dumps(hidden, ensure_ascii=False, sort_keys=True).encode()
         sealed = cipher.seal(plaintext, seal_context(kind_of(record.code), record.code))
     index, links = index_of(record)

@@ -101,13 +101,7 @@ def write_export(
     progress: Progress | None = None,
 ) -> int:
     """Write the export to a text stream; return the number of versions written."""
-    sealing = (
-        "plaintext"
-        if options.plaintext
-        else "file passphrase"
-        if options.passphrase
-        else "instance passphrase"
-    )
+    sealing = "plaintext" if options.plaintext else "file passphrase"
     ws.record_event("export", None, {"format": "jsonl", "sealing": sealing})
     count = -1
     for count, line in enumerate(export_lines(ws, keyring, options)):

@@ -9,7 +9,7 @@ from vigil.services.vocabularies import Vocabularies
 
 
 class Locked(Exception):
-    """Sealed data was asked for, but the instance passphrase was not given."""
+    """Sealed data or a change was asked for, but no user has signed in."""
 
 
 class NotFound(Exception):
@@ -31,9 +31,9 @@ class Workspace:
     audit: AuditWriter | None = None
 
     def require_cipher(self) -> Cipher:
-        """Return the cipher, or fail: sealed data needs the instance passphrase."""
+        """Return the cipher, or fail: sealed data needs a signed-in member."""
         if self.cipher is None:
-            raise Locked("this needs the instance passphrase (prompt or VIGIL_PASSPHRASE)")
+            raise Locked("this needs a signed-in user (VIGIL_USER, VIGIL_PASSPHRASE or the prompt)")
         return self.cipher
 
     def record_event(
@@ -41,7 +41,9 @@ class Workspace:
     ) -> None:
         """Append a signed audit entry; every change needs the unlocked instance to sign it."""
         if self.audit is None:
-            raise Locked("this change needs the instance passphrase (prompt or VIGIL_PASSPHRASE)")
+            raise Locked(
+                "this change needs a signed-in user (VIGIL_USER, VIGIL_PASSPHRASE or the prompt)"
+            )
         with self.store.transaction():
             self.audit.write(action, record, details)
 
