@@ -76,6 +76,8 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
     )
     console.print(
         f"generating the {report['file_bytes'] / 2**20:,.0f} MiB file took "
-        f"{report['generate_seconds']:,.1f} s; {report['sealing_means']}",
+        f"{report['generate_seconds']:,.1f} s; {report['sealing_means']}; load average "
+        f"{report['load_average'][0]} before, {report['load_average'][1]} after "
+        f"on {report['environment']['cpus']} CPUs",
         style="dim",
     )

@@ -8,6 +8,7 @@ run `list_records`. Figures go to the terminal and to benchmarks/output/latest.j
 import json
 import os
 import platform
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -182,6 +183,8 @@ def main(
 ) -> None:
     """Benchmark importing an export and listing incidents, on SQLite and PostgreSQL."""
     console = Console()
+    # Stopped from outside, still drop the temporary files and the PostgreSQL schema.
+    signal.signal(signal.SIGTERM, lambda number, _frame: sys.exit(128 + number))
     postgres_url = os.environ.get(POSTGRES_ENV) or None
     if postgres is None:
         postgres = postgres_url is not None
@@ -192,6 +195,7 @@ def main(
     if not (sqlite or postgres):
         raise click.UsageError("nothing to benchmark: give --sqlite or --postgres")
     plan = Plan.at_scale(scale)
+    load_before = os.getloadavg()[0]
     options = {"sealing": sealing, "runs": runs, "profile": profile}
     OUTPUT.mkdir(exist_ok=True)
     console.print(f"Vigil benchmark: scale {scale}, {plan.records:,} records, seed {seed}")
@@ -237,6 +241,8 @@ def main(
         "list_filters": _list_filters(plan),
         "results": results,
         "environment": _environment(postgres_url if postgres else None),
+        # Other work on the machine slows every figure: the 1-minute load before and after.
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     (OUTPUT / "latest.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print_report(console, report)
