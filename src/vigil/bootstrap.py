@@ -7,16 +7,21 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from vigil.crypto.audit_log import SignedAuditLog, open_signer
+from vigil.crypto.audit_log import SignedAuditLog, open_signer, reseal_signer
 from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.keyring import PassphraseKeyring
 from vigil.crypto.sealing import XChaChaCipher
 from vigil.crypto.user_keys import UserKeyring
-from vigil.services import accounts, instance
+from vigil.services import accounts, compartments, instance
 from vigil.services.accounts import Session
 from vigil.services.ports import WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
-from vigil.services.workspace import Workspace
+from vigil.services.workspace import (
+    DEFAULT_COMPARTMENT,
+    INSTANCE_COMPARTMENT,
+    Actor,
+    Workspace,
+)
 from vigil.storage.engine import database_url, is_current, make_engine, migrate
 from vigil.storage.record_store import SqlRecordStore
 
@@ -126,14 +131,25 @@ class Vigil:
             )
             self.store.delete_setting(instance.KDF_SETTING)
             self.store.delete_setting(instance.CHECK_SETTING)
+            reseal_signer(
+                self.store,
+                session.cipher(self.user_keys, DEFAULT_COMPARTMENT),
+                session.cipher(self.user_keys, INSTANCE_COMPARTMENT),
+            )
             self._signed_in(session, passphrase)
             self.workspace.record_event("migrate", None, {"to": "user accounts"})
 
     def _signed_in(self, session: Session, passphrase: str) -> None:
-        cipher = session.cipher(self.user_keys)
+        if compartments.ensure_instance(self.store, self.user_keys, session):
+            reseal_signer(
+                self.store,
+                session.cipher(self.user_keys, DEFAULT_COMPARTMENT),
+                session.cipher(self.user_keys, INSTANCE_COMPARTMENT),
+            )
         self.session, self.passphrase = session, passphrase
-        self.workspace.cipher = cipher
-        signer = open_signer(self.store, cipher)
+        self.workspace.actor = Actor(session.user.name, session.user.role)
+        self.workspace.ciphers = session.ciphers(self.user_keys)
+        signer = open_signer(self.store, session.cipher(self.user_keys, INSTANCE_COMPARTMENT))
         self.workspace.audit = SignedAuditLog(
             self.store, signer, session.user.name, self.workspace.clock
         )
@@ -149,7 +165,8 @@ class Vigil:
             raise WrongPassphrase(f"wrong passphrase: {error}; nothing was changed") from None
 
     def close(self) -> None:
-        self.workspace.cipher = None
+        self.workspace.actor = None
+        self.workspace.ciphers = {}
         self.workspace.audit = None
         self.session = None
         self.passphrase = None

@@ -17,6 +17,7 @@ from vigil.domain.records import Identity, Person
 from vigil.services import instance
 from vigil.services.accounts import SignInFailed
 from vigil.services.recording import add_record, show
+from vigil.services.workspace import Actor
 from vigil.storage.engine import migrate
 
 OTHER = "another long passphrase"
@@ -94,6 +95,8 @@ def test_a_one_time_code_is_required_once_enrolled(run, settings: Settings) -> N
 
 
 def test_failures_make_the_next_sign_in_wait(vigil: Vigil) -> None:
+    now = datetime.now(UTC)
+    vigil.workspace.clock = lambda: now  # a loaded machine must not outlast the delay
     with pytest.raises(SignInFailed):
         vigil.sign_in("admin", "wrong passphrase")
     with pytest.raises(SignInFailed, match="too many failed sign-ins"):
@@ -109,7 +112,8 @@ def test_an_instance_from_before_accounts_moves_onto_an_administrator(tmp_path: 
     old = Vigil(settings, FAST_KDF)
     migrate(old.engine)
     cipher = instance.initialise(old.store, PassphraseKeyring(FAST_KDF), PASSPHRASE)
-    old.workspace.cipher = cipher
+    old.workspace.ciphers = {"default": cipher}
+    old.workspace.actor = Actor("owner", "admin")
     old.workspace.audit = SignedAuditLog(
         old.store, open_signer(old.store, cipher), "owner", old.workspace.clock
     )

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from conftest import FAST_KDF, PASSPHRASE
 from integration.helpers import add_sample
 from vigil.bootstrap import Settings, Vigil
+from vigil.services.demo import demo_size, load_demo
 from vigil.services.ports import WrongPassphrase
 from vigil.services.recording import edit_record, show
 from vigil.services.transfer import ExportOptions, Importer, ImportRejected, export_lines
@@ -206,3 +207,15 @@ def test_export_writes_a_stream(vigil: Vigil) -> None:
     options = ExportOptions(passphrase=PASSPHRASE)
     assert write_export(vigil.workspace, vigil.keyring, options, out) == 13
     assert out.getvalue().count("\n") == 14
+
+
+def test_the_demonstration_data_makes_the_round_trip(vigil: Vigil, tmp_path: Path) -> None:
+    """Claims with and without counts arrive in one batch: every row must bind every column."""
+    load_demo(vigil.workspace)
+    lines = exported(vigil, ExportOptions(passphrase="file secret"))
+    target = fresh(tmp_path, "target", "another passphrase")
+    try:
+        assert Importer(target.workspace, target.keyring, "file secret").run(lines) == demo_size()
+        assert target.store.count_by_kind() == vigil.store.count_by_kind()
+    finally:
+        target.close()

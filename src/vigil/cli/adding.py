@@ -26,6 +26,7 @@ from vigil.domain.records import (
 )
 from vigil.services.dates import parse_date, parse_optional_date
 from vigil.services.recording import add_record
+from vigil.services.workspace import DEFAULT_COMPARTMENT
 
 
 def _code(value: str | None) -> str | None:
@@ -42,9 +43,25 @@ def _names(pairs: Sequence[str]) -> dict[str, str]:
     return names
 
 
+def _remember_compartment(ctx: click.Context, _: click.Parameter, value: str) -> str:
+    ctx.meta["compartment"] = value
+    return value
+
+
+compartment_option = click.option(
+    "--compartment",
+    default=DEFAULT_COMPARTMENT,
+    show_default=True,
+    expose_value=False,
+    callback=_remember_compartment,
+    help="Compartment the record belongs to; you must be a member.",
+)
+
+
 def _store(draft: Record) -> None:
+    compartment = click.get_current_context().meta.get("compartment", DEFAULT_COMPARTMENT)
     with opened(unlock=True) as vigil:
-        code = add_record(vigil.workspace, draft)
+        code = add_record(vigil.workspace, draft, compartment)
     log.info("added %s", code)
     click.echo(code)
 
@@ -67,6 +84,7 @@ def source() -> None:
 
 
 @source.command("add")
+@compartment_option
 @click.option("--kind", required=True, help="Source kind (vocabulary source-kind).")
 @click.option("--title", required=True)
 @click.option("--publisher", help="Organisation code (O-…).")
@@ -125,6 +143,7 @@ def claim() -> None:
 
 
 @claim.command("add")
+@compartment_option
 @click.option("--source", "source_code", required=True, help="Source code (S-…).")
 @click.option("--excerpt", default="", help="The words of the source, found in its text.")
 @click.option("--attributed-to", help="Whom the source quotes, e.g. 'according to HRW'.")
@@ -185,6 +204,7 @@ def incident() -> None:
 
 
 @incident.command("add")
+@compartment_option
 @click.option("--title", required=True)
 @click.option("--period", help="EDTF, e.g. 2018-12~ or 2017-03-16/2017-03-28.")
 @click.option("--place", "places", multiple=True, help="Place code (L-…); repeat for several.")
@@ -237,6 +257,7 @@ def act() -> None:
 
 
 @act.command("add")
+@compartment_option
 @click.option("--incident", "incident_code", required=True, help="Incident code (I-…).")
 @click.option("--type", "act_type", required=True, help="Vocabulary act-type.")
 @click.option("--victim", help="Victim person code (P-…).")
@@ -293,6 +314,7 @@ def person() -> None:
 
 
 @person.command("add")
+@compartment_option
 @click.option("--name", multiple=True, help="A name in any script (sealed); repeat for several.")
 @click.option("--alias", multiple=True, help="An alias (sealed).")
 @click.option("--birth-date", help="EDTF birth date (sealed).")
@@ -345,6 +367,7 @@ def place() -> None:
 
 
 @place.command("add")
+@compartment_option
 @click.option("--name", required=True)
 @click.option("--kind", required=True, help="Vocabulary place-kind.")
 @click.option("--parent", help="Code of the enclosing place (L-…).")
@@ -379,6 +402,7 @@ def org() -> None:
 
 
 @org.command("add")
+@compartment_option
 @click.option("--name", required=True)
 @click.option("--kind", required=True, help="Vocabulary organisation-kind.")
 @click.option("--parent", help="Code of the parent organisation (O-…).")

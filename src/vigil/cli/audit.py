@@ -5,6 +5,7 @@ import click
 from vigil.cli.context import opened
 from vigil.cli.output import console, emit_json, table
 from vigil.crypto.audit_log import VERIFY_KEY_SETTING, current_head, verify_log
+from vigil.services.auditing import audit_entries
 
 
 @click.group()
@@ -23,7 +24,7 @@ def show_audit(
 ) -> None:
     """List audit entries, oldest first, filtered by user, record and time."""
     with opened() as vigil:
-        rows = list(vigil.store.audit_rows(actor, record and record.upper(), since, until))
+        rows = list(audit_entries(vigil.workspace, vigil.store, actor, record, since, until))
     if as_json:
         emit_json(
             [
@@ -65,7 +66,7 @@ def verify_audit(published: str | None) -> None:
         if key is None:
             raise click.ClickException("this instance has no audit key yet: nothing to verify")
         try:
-            problems = verify_log(vigil.store.audit_rows(), key, published)
+            problems = verify_log(audit_entries(vigil.workspace, vigil.store), key, published)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     if not problems:
@@ -85,6 +86,7 @@ def verify_audit(published: str | None) -> None:
 def audit_head() -> None:
     """Print the newest entry's head, to publish where no one here can change it."""
     with opened() as vigil:
+        vigil.workspace.require("audit.read")
         head = current_head(vigil.store)
     if head is None:
         raise click.ClickException("the audit log is empty")

@@ -78,8 +78,8 @@ def sign_in(vigil: Vigil) -> None:
 
 
 @contextmanager
-def opened(unlock: bool = False) -> Iterator[Vigil]:
-    """Open the instance named by the environment, unlocked if asked; close it after."""
+def opened(unlock: bool = True) -> Iterator[Vigil]:
+    """Open the instance named by the environment, sign in unless asked not to, close it after."""
     settings = Settings.from_environment()
     vigil = Vigil.open(settings)
     _log_to(settings)

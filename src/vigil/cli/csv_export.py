@@ -25,6 +25,7 @@ def _cell(value: object) -> str:
 
 def write_csv(ws: Workspace, folder: Path) -> list[str]:
     """Write one CSV file per kind of record into folder; return the file names."""
+    ws.require("export.tables")
     ws.record_event("export", None, {"format": "csv", "sealing": "sealed sections left out"})
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -3,7 +3,7 @@
 import click
 
 from vigil import __version__
-from vigil.cli import adding, audit, instance, users, viewing
+from vigil.cli import adding, audit, compartments, instance, users, viewing
 from vigil.cli.context import VigilGroup
 
 
@@ -16,7 +16,7 @@ def cli() -> None:
     """
 
 
-for _group in (*adding.GROUPS, audit.audit, users.user):
+for _group in (*adding.GROUPS, audit.audit, users.user, compartments.compartment):
     cli.add_command(_group)
 for _command in (*viewing.COMMANDS, *instance.COMMANDS):
     cli.add_command(_command)

@@ -55,7 +55,8 @@ def add_user(name: str, role: str, compartments: tuple[str, ...]) -> None:
 def list_users(as_json: bool) -> None:
     """List accounts with their roles, second factor and state."""
     with opened() as vigil:
-        users = vigil.store.users()
+        assert vigil.session is not None  # noqa: S101 - opened() signs in
+        users = accounts.list_users(vigil.store, vigil.session)
     rows = [
         {
             "name": u.name,

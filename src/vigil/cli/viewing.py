@@ -45,7 +45,7 @@ def _view_dict(view: RecordView) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True)
 def show_command(code: str, reveal: bool, as_json: bool) -> None:
     """Show one record; sealed sections stay sealed unless --reveal is given."""
-    with opened(unlock=reveal) as vigil:
+    with opened() as vigil:
         view = show(vigil.workspace, code, reveal=reveal)
     if reveal:
         log.info("revealed the sealed section of %s", view.record.code)

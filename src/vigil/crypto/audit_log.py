@@ -47,6 +47,15 @@ def _row(entry: AuditEntry) -> AuditRow:
     )
 
 
+def reseal_signer(store: RecordStore, old: Cipher, new: Cipher) -> None:
+    """Move the sealed signing key from one compartment's key to another's."""
+    sealed = store.read_setting(SIGNING_KEY_SETTING)
+    if sealed is None:
+        return
+    seed = old.open(base64.b64decode(sealed), _CONTEXT)
+    store.write_setting(SIGNING_KEY_SETTING, base64.b64encode(new.seal(seed, _CONTEXT)).decode())
+
+
 def open_signer(store: RecordStore, cipher: Cipher) -> AuditSigner:
     """Return the instance's audit signing key, creating it (sealed) on first use."""
     sealed = store.read_setting(SIGNING_KEY_SETTING)

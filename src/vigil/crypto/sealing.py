@@ -47,6 +47,12 @@ class XChaChaCipher:
         body = crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, aad, nonce, self._key)
         return bytes(header + nonce + body)
 
+    def version_of(self, sealed: bytes) -> int:
+        if len(sealed) < _HEADER.size:
+            raise SealBroken("sealed value is truncated")
+        version: int = _HEADER.unpack_from(sealed)[1]
+        return version
+
     def open(self, sealed: bytes, context: SealContext) -> bytes:
         if len(sealed) < _HEADER.size + NONCE_BYTES + 16:
             raise SealBroken("sealed value is truncated")

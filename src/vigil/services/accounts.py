@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from vigil.services.permissions import ROLES, NotAllowed, check
 from vigil.services.ports import (
     AccountStore,
     Cipher,
@@ -17,18 +18,15 @@ from vigil.services.ports import (
     UserSecrets,
     WrongPassphrase,
 )
+from vigil.services.workspace import DEFAULT_COMPARTMENT, INSTANCE_COMPARTMENT
 
-ROLES = ("admin", "coordinator", "documenter", "analyst", "viewer")
-DEFAULT_COMPARTMENT = "default"
+__all__ = ["DEFAULT_COMPARTMENT", "INSTANCE_COMPARTMENT", "ROLES", "NotAllowed", "Session"]
+
 MAX_DELAY = timedelta(minutes=15)
 
 
 class SignInFailed(Exception):
     """A sign-in was refused; the message never tells an unknown user from a wrong passphrase."""
-
-
-class NotAllowed(Exception):
-    """The signed-in user's role does not allow this."""
 
 
 @dataclass(slots=True)
@@ -45,6 +43,10 @@ class Session:
         if not versions:
             raise NotAllowed(f"{self.user.name} is not a member of compartment {compartment!r}")
         return keys.cipher(versions, max(versions))
+
+    def ciphers(self, keys: UserKeys) -> dict[str, Cipher]:
+        """Return a cipher for every compartment this user holds a key of."""
+        return {name: self.cipher(keys, name) for name, versions in self.keys.items() if versions}
 
 
 def _delay(failures: int) -> timedelta:
@@ -104,6 +106,13 @@ def create_first_admin(
         store.add_wrap(
             KeyWrap(DEFAULT_COMPARTMENT, 1, admin.name, keys.wrap_for(admin.public_key, key))
         )
+        instance_key = keys.new_data_key()
+        store.save_compartment(INSTANCE_COMPARTMENT, 1)
+        store.add_wrap(
+            KeyWrap(
+                INSTANCE_COMPARTMENT, 1, admin.name, keys.wrap_for(admin.public_key, instance_key)
+            )
+        )
     return sign_in(store, keys, name, passphrase, None, now)
 
 
@@ -150,13 +159,9 @@ def _failed(store: AccountStore, user: UserRow | None, name: str, now: datetime)
             store.save_user(user)
 
 
-def require_role(session: Session, *roles: str) -> None:
-    """Fail unless the signed-in user has one of the roles."""
-    if session.user.role not in roles:
-        raise NotAllowed(
-            f"{session.user.name} ({session.user.role}) may not do this; "
-            f"it needs the role {' or '.join(roles)}"
-        )
+def require(session: Session, permission: str) -> None:
+    """Fail unless the signed-in user's role holds the permission (see permissions.py)."""
+    check(session.user.name, session.user.role, permission)
 
 
 def add_user(
@@ -171,15 +176,16 @@ def add_user(
 ) -> UserRow:
     """Create an account (administrators only) and give it the keys of the named compartments.
 
-    The administrator can hand over only keys they hold themselves.
+    The administrator can hand over only keys they hold themselves. Every user also gets the
+    instance compartment's key, which opens the audit signing key and no record.
     """
-    require_role(session, "admin")
+    require(session, "user.manage")
     with store.transaction():
         if store.get_user(name) is not None:
             raise NotAllowed(f"user {name!r} already exists")
         user = new_user(keys, name, role, passphrase, now)
         store.save_user(user)
-        for compartment in compartments:
+        for compartment in dict.fromkeys((INSTANCE_COMPARTMENT, *compartments)):
             versions = session.keys.get(compartment)
             if not versions:
                 raise NotAllowed(f"you hold no key of compartment {compartment!r} to share")
@@ -190,9 +196,15 @@ def add_user(
     return user
 
 
+def list_users(store: AccountStore, session: Session) -> list[UserRow]:
+    """Return every account (administrators only)."""
+    require(session, "user.manage")
+    return store.users()
+
+
 def set_disabled(store: AccountStore, session: Session, name: str, disabled: bool) -> None:
     """Disable or re-enable an account (administrators only); one cannot disable oneself."""
-    require_role(session, "admin")
+    require(session, "user.manage")
     user = store.get_user(name)
     if user is None:
         raise NotAllowed(f"no user {name!r}")

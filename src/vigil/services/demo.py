@@ -10,7 +10,7 @@ from vigil.domain.records import Record
 from vigil.services.codec import from_dict
 from vigil.services.recording import prepare, source_kind_of
 from vigil.services.stored import sealed_keys, to_stored
-from vigil.services.workspace import Workspace
+from vigil.services.workspace import DEFAULT_COMPARTMENT, Workspace
 
 ORDER = (
     ("place", RecordKind.PLACE),
@@ -80,13 +80,15 @@ def load_demo(ws: Workspace, progress: Callable[[int], None] | None = None) -> d
         entry["key"]: new_code(kind) for section, kind in ORDER for entry in demo.get(section, [])
     }
     pending = set(codes.values())
+    ws.require("import")
+    cipher = ws.cipher_for(DEFAULT_COMPARTMENT)
     with ws.store.transaction():
         for section, kind in ORDER:
             for raw in demo.get(section, []):
                 data = _resolve(_shape(section, raw), codes) | {"code": codes[raw["key"]]}
                 record: Record = prepare(ws, from_dict(kind, data), pending)
                 secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
-                ws.store.add([to_stored(record, 1, secret, ws.cipher)], ws.timestamp())
+                ws.store.add([to_stored(record, 1, secret, cipher)], ws.timestamp())
                 if progress:
                     progress(1)
         ws.record_event(

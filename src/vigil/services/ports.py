@@ -40,6 +40,10 @@ class Cipher(Protocol):
         """Decrypt a sealed value, or raise SealBroken."""
         ...
 
+    def version_of(self, sealed: bytes) -> int:
+        """Return the key version a sealed value was sealed under (read from its header)."""
+        ...
+
 
 @dataclass(slots=True)
 class StoredRecord:
@@ -52,6 +56,7 @@ class StoredRecord:
     sealed: bytes | None = None
     index: dict[str, Any] = field(default_factory=dict)
     links: dict[str, list[str]] = field(default_factory=dict)
+    compartment: str = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +71,17 @@ class Version:
     data: dict[str, Any]
     sealed: bytes | None = None
     note: str | None = None
+    compartment: str = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class SealedRow:
+    """A sealed section where it is stored: a history entry (by id) or a current record."""
+
+    kind: RecordKind
+    code: str
+    sealed: bytes
+    id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +97,7 @@ class RecordQuery:
     qualifier: str | None = None
     limit: int = 50
     offset: int = 0
+    compartments: Sequence[str] | None = None  # None: every compartment
 
 
 class RecordStore(Protocol):
@@ -122,8 +139,8 @@ class RecordStore(Protocol):
         """Return every version of a record, oldest first."""
         ...
 
-    def versions(self) -> Iterator[Version]:
-        """Yield every version of every record, in the order they were written."""
+    def versions(self, compartments: Sequence[str] | None = None) -> Iterator[Version]:
+        """Yield every version of every record (of these compartments), in written order."""
         ...
 
     def restore(self, versions: Sequence[Version], current: Sequence[StoredRecord]) -> None:
@@ -150,12 +167,26 @@ class RecordStore(Protocol):
         """Return a place code with the codes of every place nested in it."""
         ...
 
-    def count_by_kind(self) -> dict[RecordKind, int]:
-        """Return how many current records of each kind there are."""
+    def count_by_kind(self, compartments: Sequence[str] | None = None) -> dict[RecordKind, int]:
+        """Return how many current records of each kind these compartments (or all) hold."""
         ...
 
-    def incidents_per_year(self) -> list[tuple[int, int]]:
+    def incidents_per_year(self, compartments: Sequence[str]) -> list[tuple[int, int]]:
         """Return (year of earliest possible day, number of incidents), for dated incidents."""
+        ...
+
+    def sealed_versions(self, compartment: str, after: int, limit: int) -> list[SealedRow]:
+        """Return history entries of a compartment with a sealed section, by id after ``after``."""
+        ...
+
+    def sealed_current(
+        self, kind: RecordKind, compartment: str, after: str, limit: int
+    ) -> list[SealedRow]:
+        """Return current records of a kind and compartment with a sealed section, by code."""
+        ...
+
+    def reseal(self, kind: RecordKind | None, rows: Sequence[SealedRow]) -> None:
+        """Replace sealed sections: of history entries (kind None) or of current records."""
         ...
 
     def read_setting(self, key: str) -> str | None:
@@ -281,6 +312,20 @@ class AccountStore(Protocol):
     def add_wrap(self, wrap: KeyWrap) -> None: ...
 
     def wraps_for(self, holder: str) -> list[KeyWrap]: ...
+
+    def compartments(self) -> list[tuple[str, int]]:
+        """Return every compartment with its current key version, by name."""
+        ...
+
+    def wraps_of(self, compartment: str) -> list[KeyWrap]:
+        """Return every wrapped key of a compartment, all holders and versions."""
+        ...
+
+    def delete_wraps(
+        self, compartment: str, holder: str | None = None, below: int | None = None
+    ) -> int:
+        """Delete wrapped keys of a compartment: of one holder, or older than a version."""
+        ...
 
     def add_pending_event(self, at: str, actor: str, action: str) -> None:
         """Keep an event that cannot be signed yet (a failed sign-in)."""

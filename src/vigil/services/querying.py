@@ -8,7 +8,7 @@ from vigil.domain.records import Claim, Source
 from vigil.services.dates import parse_date
 from vigil.services.ports import RecordQuery, Version
 from vigil.services.stored import RecordView, to_view
-from vigil.services.workspace import Workspace
+from vigil.services.workspace import NotFound, Workspace
 
 MAX_PAGE = 10_000
 
@@ -64,6 +64,7 @@ def build_query(ws: Workspace, kind: RecordKind, filters: ListFilters) -> Record
         qualifier=parse_qualifier(filters.qualifier).value if filters.qualifier else None,
         limit=max(1, min(filters.limit, MAX_PAGE)),
         offset=max(0, filters.offset),
+        compartments=ws.readable,
     )
 
 
@@ -73,13 +74,19 @@ def _term(ws: Workspace, vocabulary: str, code: str, field_name: str) -> str:
 
 
 def list_records(ws: Workspace, kind: RecordKind, filters: ListFilters) -> list[RecordView]:
-    """Return one page of current records of a kind; sealed parts stay sealed."""
+    """Return one page of current records of a kind in the reader's compartments; sealed parts
+    stay sealed."""
+    ws.require("record.read")
     return [to_view(stored, None) for stored in ws.store.find(build_query(ws, kind, filters))]
 
 
 def history(ws: Workspace, code: str) -> list[Version]:
     """Return every version of a record (deleted ones too), oldest first."""
-    return ws.store.history(normalise_code(code))
+    ws.require("record.read")
+    versions = ws.store.history(normalise_code(code))
+    if versions and not ws.can_read(versions[-1].compartment):
+        raise NotFound(f"no record {normalise_code(code)}")
+    return versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +109,14 @@ class Overview:
 
 def overview(ws: Workspace) -> Overview:
     """Summarise the store: how many records, incidents per year, how counts grew and differ."""
-    result = Overview(ws.store.count_by_kind(), ws.store.incidents_per_year())
+    ws.require("record.read")
+    readable = ws.readable
+    result = Overview(ws.store.count_by_kind(readable), ws.store.incidents_per_year(readable))
     query = RecordQuery(
         kind=RecordKind.CLAIM,
         quantities=[t.code for t in ws.vocabularies["quantity"]],
         limit=MAX_PAGE,
+        compartments=readable,
     )
     claims = [to_view(s, None).record for s in ws.store.find(query)]
     sources: dict[str, Source | None] = {}
@@ -115,6 +125,8 @@ def overview(ws: Workspace) -> Overview:
             continue
         if claim.source not in sources:
             stored = ws.store.get(claim.source)
+            if stored is not None and not ws.can_read(stored.compartment):
+                stored = None
             record = None if stored is None else to_view(stored, None).record
             sources[claim.source] = record if isinstance(record, Source) else None
         line = CountLine(claim, sources[claim.source], claim.superseded_by is None)

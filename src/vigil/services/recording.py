@@ -11,7 +11,7 @@ from vigil.domain.records import KIND_OF_RECORD, Claim, Record
 from vigil.services.codec import from_dict, to_dict
 from vigil.services.rules import check_terms, references
 from vigil.services.stored import RecordView, open_sealed, sealed_keys, to_stored, to_view
-from vigil.services.workspace import NotFound, Workspace
+from vigil.services.workspace import DEFAULT_COMPARTMENT, NotFound, Workspace
 
 
 def _fresh_code(ws: Workspace, kind: RecordKind) -> str:
@@ -50,7 +50,7 @@ def _place_excerpt(ws: Workspace, claim: Claim) -> Claim:
         return claim
     content = stored.data.get("content")
     if content is None and stored.sealed is not None:
-        content = open_sealed(stored, ws.require_cipher()).get("content")
+        content = open_sealed(stored, ws.cipher_for(stored.compartment)).get("content")
     if not content:
         return claim
     position = content.find(claim.excerpt)
@@ -68,29 +68,39 @@ def prepare(ws: Workspace, record: Record, pending: Iterable[str] = ()) -> Recor
     return record
 
 
-def add_record(ws: Workspace, draft: Record) -> str:
-    """Store a new record (its code is assigned here) and return its code."""
+def add_record(ws: Workspace, draft: Record, compartment: str = DEFAULT_COMPARTMENT) -> str:
+    """Store a new record in a compartment (its code is assigned here) and return its code.
+
+    The author must be allowed to write and be a member of the compartment.
+    """
+    ws.require("record.write")
+    cipher = ws.cipher_for(compartment)
     kind = KIND_OF_RECORD[type(draft)]
     with ws.store.transaction():
         record = prepare(ws, dataclasses.replace(draft, code=_fresh_code(ws, kind)))
         secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
-        ws.store.add([to_stored(record, 1, secret, ws.cipher)], ws.timestamp())
-        ws.record_event("create", record.code, {"kind": kind.value})
+        stored = to_stored(record, 1, secret, cipher, compartment=compartment)
+        ws.store.add([stored], ws.timestamp())
+        ws.record_event("create", record.code, {"kind": kind.value, "compartment": compartment})
     return record.code
 
 
-def _current(ws: Workspace, code: str) -> Any:
+def current(ws: Workspace, code: str) -> Any:
+    """Return the current stored record, or NotFound: also when its compartment is not the
+    reader's, so that a non-member learns nothing, not even that the record exists."""
     stored = ws.store.get(normalise_code(code))
-    if stored is None:
+    if stored is None or not ws.can_read(stored.compartment):
         raise NotFound(f"no record {normalise_code(code)}")
     return stored
 
 
 def show(ws: Workspace, code: str, reveal: bool = False) -> RecordView:
-    """Return a record; its sealed part is opened only when reveal is asked and unlocked."""
-    stored = _current(ws, code)
+    """Return a record; its sealed part is opened only when reveal is asked and allowed."""
+    ws.require("record.read")
+    stored = current(ws, code)
     if reveal and stored.sealed:
-        view = to_view(stored, ws.require_cipher())
+        ws.require("sealed.reveal")
+        view = to_view(stored, ws.cipher_for(stored.compartment))
         ws.record_event("reveal", stored.code, {"kind": stored.kind.value})
         return view
     return to_view(stored, None)
@@ -118,22 +128,20 @@ def edit_record(
     ws: Workspace, code: str, changes: Mapping[str, str], note: str | None = None
 ) -> int:
     """Write a new version of a record with the given fields changed; return its number."""
+    ws.require("record.write")
     with ws.store.transaction():
-        stored = _current(ws, code)
+        stored = current(ws, code)
+        cipher = ws.cipher_for(stored.compartment)
         data = dict(stored.data)
-        secret_open = bool(stored.sealed) and ws.cipher is not None
-        if secret_open:
-            data.update(open_sealed(stored, ws.require_cipher()))
+        if stored.sealed:
+            data.update(open_sealed(stored, cipher))
         for field, raw in changes.items():
             if field == "code" or (field not in data and field not in _fields(stored.kind)):
                 raise DomainError(f"{stored.kind.value} has no field {field!r} to edit")
             data[field] = _parse_change(data.get(field), raw)
         record = prepare(ws, from_dict(stored.kind, data))
         secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
-        if not secret_open and secret & set(changes):
-            ws.require_cipher()
-        keep = None if secret_open else stored.sealed
-        new = to_stored(record, stored.version + 1, secret, ws.cipher, sealed=keep)
+        new = to_stored(record, stored.version + 1, secret, cipher, compartment=stored.compartment)
         ws.store.replace(new, ws.timestamp(), note)
         ws.record_event(
             "update", new.code, {"fields": ",".join(sorted(changes)), "version": str(new.version)}
@@ -148,8 +156,9 @@ def _fields(kind: RecordKind) -> set[str]:
 
 def delete_record(ws: Workspace, code: str, reason: str | None = None) -> None:
     """Record the deletion of a record; its history stays answerable."""
+    ws.require("record.delete")
     with ws.store.transaction():
-        stored = _current(ws, code)
+        stored = current(ws, code)
         pointing = ws.store.referring(stored.code)
         if pointing:
             raise DomainError(

@@ -23,6 +23,7 @@ class RecordView:
     record: Record
     version: int
     sealed: str  # "none", "sealed" (present, not opened) or "revealed"
+    compartment: str = "default"
 
 
 def seal_context(kind: RecordKind, code: str) -> SealContext:
@@ -117,6 +118,7 @@ def to_stored(
     secret: set[str],
     cipher: Cipher | None,
     sealed: bytes | None = None,
+    compartment: str = "default",
 ) -> StoredRecord:
     """Return the stored form; fields in ``secret`` are sealed with the cipher.
 
@@ -138,6 +140,7 @@ def to_stored(
         sealed=sealed,
         index=index,
         links=links,
+        compartment=compartment,
     )
 
 
@@ -157,4 +160,4 @@ def to_view(stored: StoredRecord, cipher: Cipher | None) -> RecordView:
     if cipher is not None and stored.sealed is not None:
         data.update(open_sealed(stored, cipher))
         state = "revealed"
-    return RecordView(from_dict(stored.kind, data), stored.version, state)
+    return RecordView(from_dict(stored.kind, data), stored.version, state, stored.compartment)

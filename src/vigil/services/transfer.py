@@ -11,10 +11,11 @@ from vigil.domain.codes import RecordKind, kind_of
 from vigil.domain.errors import DomainError
 from vigil.services.codec import from_dict
 from vigil.services.instance import key_check, verify_key
+from vigil.services.permissions import NotAllowed
 from vigil.services.ports import Cipher, Keyring, SealBroken, StoredRecord, Version
 from vigil.services.rules import check_terms
 from vigil.services.stored import open_sealed, seal_context, sealed_keys, to_stored
-from vigil.services.workspace import Workspace
+from vigil.services.workspace import DEFAULT_COMPARTMENT, Workspace
 
 FORMAT = "vigil-export"
 FORMAT_VERSION = 1
@@ -68,6 +69,7 @@ def _entry(version: Version, sealed: Any) -> dict[str, Any]:
         "action": version.action,
         "recorded_at": version.recorded_at,
         "data": version.data,
+        "compartment": version.compartment,
     }
     if version.note is not None:
         entry["note"] = version.note
@@ -76,13 +78,17 @@ def _entry(version: Version, sealed: Any) -> dict[str, Any]:
 
 
 def export_lines(ws: Workspace, keyring: Keyring, options: ExportOptions) -> Iterator[str]:
-    """Yield the export file line by line: a header, then every version in written order."""
+    """Yield the export file line by line: a header, then every version in written order.
+
+    Only records of the exporting user's compartments leave.
+    """
+    ws.require("export.full")
     header, target = _header(ws, keyring, options)
     yield json.dumps(header, ensure_ascii=False)
-    source = ws.require_cipher()
-    for version in ws.store.versions():
+    for version in ws.store.versions(ws.readable):
         sealed: dict[str, Any] = {}
         if version.sealed is not None:
+            source = ws.cipher_for(version.compartment)
             stored = StoredRecord(version.kind, version.code, version.version, {}, version.sealed)
             if target is None:
                 sealed["sealed_plain"] = open_sealed(stored, source)
@@ -102,6 +108,7 @@ def write_export(
 ) -> int:
     """Write the export to a text stream; return the number of versions written."""
     sealing = "plaintext" if options.plaintext else "file passphrase"
+    ws.require("export.full")
     ws.record_event("export", None, {"format": "jsonl", "sealing": sealing})
     count = -1
     for count, line in enumerate(export_lines(ws, keyring, options)):
@@ -156,6 +163,7 @@ class Importer:
 
     def run(self, lines: Iterable[str]) -> int:
         """Import every line; return the number of records imported."""
+        self.ws.require("import")
         with self.ws.store.transaction():
             numbered = enumerate(lines, start=1)
             first = next(numbered, None)
@@ -192,7 +200,6 @@ class Importer:
         if sealing != "sealed" or not isinstance(header.get("kdf"), dict):
             raise _fail(1, "field 'sealing' or 'kdf' is missing or wrong")
         parameters = json.dumps(header["kdf"], sort_keys=True)
-        self.ws.require_cipher()
         if self.passphrase is None:
             raise _fail(1, "this file is sealed: give its passphrase with --file-passphrase")
         try:
@@ -234,6 +241,13 @@ class Importer:
             raise _fail(line, f"field 'action': {code} must be created before it is changed")
         recorded_at = _need(entry, "recorded_at", str, line)
         data = _need(entry, "data", dict, line)
+        compartment = entry.get("compartment", DEFAULT_COMPARTMENT)
+        if not isinstance(compartment, str):
+            raise _fail(line, "field 'compartment' must be a string")
+        try:
+            cipher = self.ws.cipher_for(compartment)
+        except NotAllowed as error:
+            raise _fail(line, f"field 'compartment': {error}") from None
         version = Version(
             code,
             kind,
@@ -241,13 +255,14 @@ class Importer:
             action,
             recorded_at,
             data,
-            self._sealed(line, entry, kind, code),
+            self._sealed(line, entry, kind, code, cipher),
             entry.get("note"),
+            compartment,
         )
         self._accept(line, version)
 
     def _sealed(
-        self, line: int, entry: dict[str, Any], kind: RecordKind, code: str
+        self, line: int, entry: dict[str, Any], kind: RecordKind, code: str, cipher: Cipher
     ) -> bytes | None:
         context = seal_context(kind, code)
         if self.plaintext:
@@ -257,7 +272,7 @@ class Importer:
             if not isinstance(plain, dict):
                 raise _fail(line, "field 'sealed_plain' must be an object")
             encoded = json.dumps(plain, ensure_ascii=False, sort_keys=True).encode()
-            return self.ws.require_cipher().seal(encoded, context)
+            return cipher.seal(encoded, context)
         raw = entry.get("sealed")
         if raw is None:
             return None
@@ -272,7 +287,7 @@ class Importer:
             raise _fail(
                 line, "field 'sealed' does not open: altered, moved, or another key"
             ) from None
-        return self.ws.require_cipher().seal(plain, context)
+        return cipher.seal(plain, context)
 
     def _accept(self, line: int, version: Version) -> None:
         state = self.state
@@ -308,7 +323,14 @@ class Importer:
         for key in secret:
             if version.data.get(key) not in (None, "", [], {}):
                 raise _fail(line, f"field 'data.{key}' must be sealed, not in plaintext")
-        return to_stored(record, version.version, secret, None, sealed=version.sealed)
+        return to_stored(
+            record,
+            version.version,
+            secret,
+            None,
+            sealed=version.sealed,
+            compartment=version.compartment,
+        )
 
     def _source_kind(self, data: dict[str, Any]) -> str | None:
         code = data.get("source")

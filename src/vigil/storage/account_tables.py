@@ -58,6 +58,29 @@ class AccountTables:
             )
             return [KeyWrap(**row._asdict()) for row in rows]
 
+    def compartments(self) -> list[tuple[str, int]]:
+        with self._conn() as conn:
+            rows = conn.execute(sa.select(compartment).order_by(compartment.c.name))
+            return [(row.name, row.key_version) for row in rows]
+
+    def wraps_of(self, name: str) -> list[KeyWrap]:
+        with self._conn() as conn:
+            rows = conn.execute(
+                sa.select(compartment_key)
+                .where(compartment_key.c.compartment == name)
+                .order_by(compartment_key.c.holder, compartment_key.c.key_version)
+            )
+            return [KeyWrap(**row._asdict()) for row in rows]
+
+    def delete_wraps(self, name: str, holder: str | None = None, below: int | None = None) -> int:
+        stmt = compartment_key.delete().where(compartment_key.c.compartment == name)
+        if holder is not None:
+            stmt = stmt.where(compartment_key.c.holder == holder)
+        if below is not None:
+            stmt = stmt.where(compartment_key.c.key_version < below)
+        with self.transaction(), self._conn() as conn:
+            return int(conn.execute(stmt).rowcount or 0)
+
     def add_pending_event(self, at: str, actor: str, action: str) -> None:
         with self.transaction(), self._conn() as conn:
             conn.execute(pending_event.insert().values(at=at, actor=actor, action=action))

@@ -83,15 +83,17 @@ def _filters(query: RecordQuery, table: sa.Table) -> list[sa.ColumnElement[bool]
         where.append(claim.c.quantity.in_(query.quantities))
     if kind is RecordKind.CLAIM and query.qualifier is not None:
         where.append(claim.c.qualifier == query.qualifier)
+    if query.compartments is not None:
+        where.append(table.c.compartment.in_(list(query.compartments)))
     return where
 
 
-def listing(query: RecordQuery) -> sa.Select[tuple[str, int, str, bytes | None]]:
+def listing(query: RecordQuery) -> sa.Select[tuple[str, int, str, bytes | None, str]]:
     """Return the select for one page of a listing, in a stable order."""
     table = RECORD_TABLES[query.kind]
     order = [sa.nulls_last(table.c[name].asc()) for name in _ORDER.get(query.kind, ())]
     return (
-        sa.select(table.c.code, table.c.version, table.c.data, table.c.sealed)
+        sa.select(table.c.code, table.c.version, table.c.data, table.c.sealed, table.c.compartment)
         .where(*_filters(query, table))
         .order_by(*order, table.c.code)
         .limit(query.limit)

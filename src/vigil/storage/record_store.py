@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from vigil.domain.codes import RecordKind, kind_of
 from vigil.domain.errors import InvalidCode
-from vigil.services.ports import AuditRow, RecordQuery, StoredRecord, Version
+from vigil.services.ports import AuditRow, RecordQuery, SealedRow, StoredRecord, Version
 from vigil.storage import queries
 from vigil.storage.account_tables import AccountTables
 from vigil.storage.tables import (
@@ -36,6 +36,7 @@ def _row(record: StoredRecord) -> dict[str, Any]:
         "version": record.version,
         "data": _dump(record.data),
         "sealed": record.sealed,
+        "compartment": record.compartment,
         **record.index,
     }
 
@@ -50,6 +51,7 @@ def _version_row(v: Version) -> dict[str, Any]:
         "data": _dump(v.data),
         "sealed": v.sealed,
         "note": v.note,
+        "compartment": v.compartment,
     }
 
 
@@ -63,6 +65,7 @@ def _to_version(row: Any) -> Version:
         data=json.loads(row.data),
         sealed=row.sealed,
         note=row.note,
+        compartment=row.compartment,
     )
 
 
@@ -123,7 +126,11 @@ class SqlRecordStore(AccountTables):
                     {owner: record.code, target: t} for t in dict.fromkeys(targets)
                 )
         for kind, rows in by_kind.items():
-            self._insert(RECORD_TABLES[kind], rows)
+            table = RECORD_TABLES[kind]
+            # one executemany needs the same keys in every row: a claim without a count has no
+            # quantity, so absent columns are filled with NULL
+            names = [c.name for c in table.columns]
+            self._insert(table, [{n: row.get(n) for n in names} for row in rows])
         for name, rows in links.items():
             self._insert(LINK_TABLES[name][0], rows)
 
@@ -134,7 +141,16 @@ class SqlRecordStore(AccountTables):
                 record_version,
                 [
                     _version_row(
-                        Version(r.code, r.kind, r.version, "create", recorded_at, r.data, r.sealed)
+                        Version(
+                            r.code,
+                            r.kind,
+                            r.version,
+                            "create",
+                            recorded_at,
+                            r.data,
+                            r.sealed,
+                            compartment=r.compartment,
+                        )
                     )
                     for r in records
                 ],
@@ -176,6 +192,7 @@ class SqlRecordStore(AccountTables):
                             record.data,
                             record.sealed,
                             note,
+                            record.compartment,
                         )
                     )
                 ],
@@ -186,9 +203,14 @@ class SqlRecordStore(AccountTables):
             last = self.last_version(code)
             self._drop_current(kind, code)
             number = 1 if last is None else last.version + 1
+            where = "default" if last is None else last.compartment
             self._insert(
                 record_version,
-                [_version_row(Version(code, kind, number, "delete", recorded_at, {}, None, note))],
+                [
+                    _version_row(
+                        Version(code, kind, number, "delete", recorded_at, {}, None, note, where)
+                    )
+                ],
             )
 
     def get(self, code: str) -> StoredRecord | None:
@@ -215,6 +237,7 @@ class SqlRecordStore(AccountTables):
             version=row.version,
             data=json.loads(row.data),
             sealed=row.sealed,
+            compartment=row.compartment,
         )
 
     def last_version(self, code: str) -> Version | None:
@@ -260,11 +283,12 @@ class SqlRecordStore(AccountTables):
             )
             return [_to_version(row) for row in rows]
 
-    def versions(self) -> Iterator[Version]:
+    def versions(self, compartments: Sequence[str] | None = None) -> Iterator[Version]:
+        stmt = sa.select(record_version).order_by(record_version.c.id)
+        if compartments is not None:
+            stmt = stmt.where(record_version.c.compartment.in_(list(compartments)))
         with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=2000).execute(
-                sa.select(record_version).order_by(record_version.c.id)
-            )
+            result = conn.execution_options(yield_per=2000).execute(stmt)
             for row in result:
                 yield _to_version(row)
 
@@ -289,23 +313,72 @@ class SqlRecordStore(AccountTables):
         with self._conn() as conn:
             return set(conn.scalars(sa.select(queries.place_subtree(code).c.code)))
 
-    def count_by_kind(self) -> dict[RecordKind, int]:
+    def count_by_kind(self, compartments: Sequence[str] | None = None) -> dict[RecordKind, int]:
+        counts = {}
         with self._conn() as conn:
-            return {
-                kind: conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0
-                for kind, table in RECORD_TABLES.items()
-            }
+            for kind, table in RECORD_TABLES.items():
+                stmt = sa.select(sa.func.count()).select_from(table)
+                if compartments is not None:
+                    stmt = stmt.where(table.c.compartment.in_(list(compartments)))
+                counts[kind] = conn.scalar(stmt) or 0
+        return counts
 
-    def incidents_per_year(self) -> list[tuple[int, int]]:
+    def incidents_per_year(self, compartments: Sequence[str]) -> list[tuple[int, int]]:
         year = sa.extract("year", incident.c.period_lo)
         stmt = (
             sa.select(year, sa.func.count())
             .where(incident.c.period_lo > _FIRST_YEAR)
+            .where(incident.c.compartment.in_(list(compartments)))
             .group_by(year)
             .order_by(year)
         )
         with self._conn() as conn:
             return [(int(y), int(n)) for y, n in conn.execute(stmt)]
+
+    def sealed_versions(self, compartment: str, after: int, limit: int) -> list[SealedRow]:
+        v = record_version
+        stmt = (
+            sa.select(v.c.id, v.c.kind, v.c.code, v.c.sealed)
+            .where(v.c.compartment == compartment, v.c.sealed.is_not(None), v.c.id > after)
+            .order_by(v.c.id)
+            .limit(limit)
+        )
+        with self._conn() as conn:
+            return [
+                SealedRow(RecordKind(row.kind), row.code, row.sealed, row.id)
+                for row in conn.execute(stmt)
+            ]
+
+    def sealed_current(
+        self, kind: RecordKind, compartment: str, after: str, limit: int
+    ) -> list[SealedRow]:
+        table = RECORD_TABLES[kind]
+        stmt = (
+            sa.select(table.c.code, table.c.sealed)
+            .where(
+                table.c.compartment == compartment,
+                table.c.sealed.is_not(None),
+                table.c.code > after,
+            )
+            .order_by(table.c.code)
+            .limit(limit)
+        )
+        with self._conn() as conn:
+            return [SealedRow(kind, row.code, row.sealed) for row in conn.execute(stmt)]
+
+    def reseal(self, kind: RecordKind | None, rows: Sequence[SealedRow]) -> None:
+        if not rows:
+            return
+        table = record_version if kind is None else RECORD_TABLES[kind]
+        key = table.c.id if kind is None else table.c.code
+        stmt = (
+            table.update().where(key == sa.bindparam("k")).values(sealed=sa.bindparam("new_sealed"))
+        )
+        params = [
+            {"k": row.id if kind is None else row.code, "new_sealed": row.sealed} for row in rows
+        ]
+        with self.transaction(), self._conn() as conn:
+            conn.execute(stmt, params)
 
     def last_audit(self) -> AuditRow | None:
         with self._conn() as conn:

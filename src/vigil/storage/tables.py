@@ -19,6 +19,7 @@ def _record_table(
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("data", sa.Text, nullable=False),
         sa.Column("sealed", sa.LargeBinary, nullable=True),
+        sa.Column("compartment", sa.String(64), nullable=False, server_default="default"),
         *columns,
         *indexes,
     )
@@ -43,6 +44,7 @@ record_version = sa.Table(
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("sealed", sa.LargeBinary, nullable=True),
     sa.Column("note", sa.Text, nullable=True),
+    sa.Column("compartment", sa.String(64), nullable=False, server_default="default"),
     sa.UniqueConstraint("code", "version", name="uq_record_version_code_version"),
 )
 
