@@ -5,6 +5,7 @@ from their passphrase with Argon2id and its own salt; data keys reach a user as 
 their public key. The passphrase never leaves the user's process.
 """
 
+import hmac
 import secrets
 from dataclasses import dataclass
 
@@ -62,6 +63,15 @@ class UnlockedUser:
     def private_bytes(self) -> bytes:
         return bytes(self._private_key)
 
+    @property
+    def kek_bytes(self) -> bytes:
+        """The passphrase-derived key, for a login agent that keeps it in memory only."""
+        return self._kek
+
+    @property
+    def public_bytes(self) -> bytes:
+        return bytes(self._private_key.public_key)
+
 
 class UserKeyring:
     """Creates and unlocks user keys; verifies passwords in constant work for unknown users."""
@@ -76,6 +86,26 @@ class UserKeyring:
         self._dummy_kdf = KdfParameters(
             secrets.token_bytes(16), base.time_cost, base.memory_kib, base.parallelism
         )
+        self._last: tuple[KdfParameters, bytes, bytes] | None = None
+
+    def _derive(self, passphrase: str, params: KdfParameters) -> bytes:
+        """Derive a key-encryption key, reusing the last one for the same salt and passphrase.
+
+        Opening the encrypted database and signing in unwrap the same private key under the
+        same parameters; remembering the last derivation (in this process's memory only) keeps
+        sign-in at one Argon2id derivation instead of two.
+        """
+        secret = passphrase.encode("utf-8")
+        last = self._last
+        if last is not None and last[0] == params and hmac.compare_digest(last[1], secret):
+            return last[2]
+        kek = derive_key(passphrase, params)
+        self._last = (params, secret, kek)
+        return kek
+
+    def forget(self) -> None:
+        """Drop the remembered derivation."""
+        self._last = None
 
     def _fresh_kdf(self) -> KdfParameters:
         t = self._template
@@ -87,7 +117,7 @@ class UserKeyring:
             raise WrongPassphrase("a passphrase needs at least 8 characters")
         kdf = self._fresh_kdf()
         private = PrivateKey.generate()
-        wrapped = SecretBox(derive_key(passphrase, kdf)).encrypt(bytes(private))
+        wrapped = SecretBox(self._derive(passphrase, kdf)).encrypt(bytes(private))
         return NewUserKey(
             self._hasher.hash(passphrase), bytes(private.public_key), bytes(wrapped), kdf.to_json()
         )
@@ -106,7 +136,9 @@ class UserKeyring:
     ) -> UnlockedUser:
         """Unwrap a user's private key; an unknown user (None) costs the same and fails."""
         params = self._dummy_kdf if kdf is None else KdfParameters.from_json(kdf)
-        kek = derive_key(passphrase, params)
+        kek = (
+            self._derive(passphrase, params) if kdf is not None else derive_key(passphrase, params)
+        )
         if wrapped_private_key is None:
             raise WrongPassphrase("unknown user or wrong passphrase")
         try:
@@ -114,6 +146,14 @@ class UserKeyring:
         except nacl.exceptions.CryptoError:
             raise WrongPassphrase("unknown user or wrong passphrase") from None
         return UnlockedUser(private, kek)
+
+    @staticmethod
+    def resume(private_key: bytes, kek: bytes) -> UnlockedUser:
+        """Rebuild an unlocked user from keys a login agent held in memory."""
+        try:
+            return UnlockedUser(PrivateKey(private_key), kek)
+        except (nacl.exceptions.CryptoError, TypeError, ValueError):
+            raise WrongPassphrase("the login session's keys are malformed") from None
 
     @staticmethod
     def new_data_key() -> bytes:
