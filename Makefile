@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/demo-instance
+# The demonstration instance holds only public demonstration data; its passphrase is no secret.
+DEMO_PASSPHRASE ?= demonstration only
 
 .PHONY: run test lint bench clean
 
@@ -16,9 +18,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@if [ ! -f "$(DEMO_HOME)/vigil.db" ]; then \
 		echo "Creating a demonstration instance in $(DEMO_HOME)"; \
-		VIGIL_HOME="$(DEMO_HOME)" $(BIN)/vigil demo; \
+		VIGIL_HOME="$(DEMO_HOME)" VIGIL_PASSPHRASE="$(DEMO_PASSPHRASE)" $(BIN)/vigil demo; \
 	fi
-	@VIGIL_HOME="$(DEMO_HOME)" $(BIN)/vigil overview
+	@VIGIL_HOME="$(DEMO_HOME)" VIGIL_PASSPHRASE="$(DEMO_PASSPHRASE)" $(BIN)/vigil overview
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

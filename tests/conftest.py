@@ -7,9 +7,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 
 from vigil.bootstrap import Settings, Vigil
+from vigil.crypto.database_keys import DatabaseKeyFile, open_database_key
 from vigil.crypto.kdf import KdfParameters
+from vigil.crypto.user_keys import UserKeyring
+from vigil.storage.engine import make_engine
 
 POSTGRES_URL = os.environ.get("VIGIL_TEST_POSTGRES_URL")
 PASSPHRASE = "correct horse battery staple"
@@ -66,3 +70,13 @@ def instance_environment(settings: Settings) -> dict[str, str]:
     if settings.database_url:
         env["VIGIL_DATABASE_URL"] = settings.database_url
     return env
+
+
+def embedded_engine(
+    settings: Settings, passphrase: str = PASSPHRASE, user: str = "admin"
+) -> sa.Engine:
+    """Return an engine on an embedded instance's encrypted file, keyed from its side file."""
+    key, _ = open_database_key(
+        UserKeyring(FAST_KDF), DatabaseKeyFile(settings.key_file), user, passphrase
+    )
+    return make_engine(settings.url, lambda: key)

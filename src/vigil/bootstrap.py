@@ -8,21 +8,31 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from vigil.crypto.audit_log import SignedAuditLog, open_signer, reseal_signer
+from vigil.crypto.database_keys import DatabaseKeyFile, KeyFileBroken, open_database_key
 from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.keyring import PassphraseKeyring
 from vigil.crypto.sealing import XChaChaCipher
-from vigil.crypto.user_keys import UserKeyring
+from vigil.crypto.user_keys import UnlockedUser, UserKeyring
 from vigil.services import accounts, compartments, instance
 from vigil.services.accounts import Session
-from vigil.services.ports import WrongPassphrase
+from vigil.services.ports import UserRow, WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
 from vigil.services.workspace import (
     DEFAULT_COMPARTMENT,
     INSTANCE_COMPARTMENT,
     Actor,
+    Locked,
     Workspace,
 )
-from vigil.storage.engine import database_url, is_current, make_engine, migrate
+from vigil.storage.engine import (
+    DATABASE_KEY_BYTES,
+    database_url,
+    encrypt_plain_database,
+    is_current,
+    is_plain_database,
+    make_engine,
+    migrate,
+)
 from vigil.storage.record_store import SqlRecordStore
 
 DEFAULT_USER = "admin"
@@ -33,17 +43,47 @@ class InstanceMissing(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class HeldKeys:
+    """What a login agent keeps in memory for a signed-in user between commands."""
+
+    user: str
+    private_key: bytes
+    kek: bytes
+    database_key: bytes | None
+
+
+class SettingInvalid(ValueError):
+    """A setting has a value Vigil cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
-    """Where an instance lives: its folder (VIGIL_HOME) and its database (VIGIL_DATABASE_URL)."""
+    """Where an instance lives: its folder (VIGIL_HOME) and its database (VIGIL_DATABASE_URL);
+    how long a login session may stay idle (VIGIL_SESSION_MINUTES)."""
 
     home: Path
     database_url: str | None = None
+    session_minutes: float = 30.0
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if environ is None else environ
         home = env.get("VIGIL_HOME") or user_data_dir("vigil", appauthor=False)
-        return cls(home=Path(home).expanduser(), database_url=env.get("VIGIL_DATABASE_URL") or None)
+        minutes = env.get("VIGIL_SESSION_MINUTES") or "30"
+        try:
+            session_minutes = float(minutes)
+        except ValueError:
+            session_minutes = -1.0
+        if not 0 < session_minutes <= 24 * 60:
+            raise SettingInvalid(
+                f"VIGIL_SESSION_MINUTES must be a number of minutes above 0 and at most 1440, "
+                f"not {minutes!r}"
+            )
+        return cls(
+            home=Path(home).expanduser(),
+            database_url=env.get("VIGIL_DATABASE_URL") or None,
+            session_minutes=session_minutes,
+        )
 
     @property
     def url(self) -> str:
@@ -53,13 +93,28 @@ class Settings:
     def embedded(self) -> bool:
         return not self.database_url
 
+    @property
+    def database_file(self) -> Path:
+        return self.home / "vigil.db"
+
+    @property
+    def key_file(self) -> Path:
+        """The side file holding, per user, the database key sealed to their public key."""
+        return self.home / "vigil.keys"
+
 
 class Vigil:
     """One instance, opened: its store, vocabularies, keyrings and, once signed in, a session."""
 
-    def __init__(self, settings: Settings, kdf: KdfParameters | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        kdf: KdfParameters | None = None,
+        database_key: bytes | None = None,
+    ) -> None:
         self.settings = settings
-        self.engine = make_engine(settings.url)
+        self.database_key = database_key
+        self.engine = make_engine(settings.url, lambda: self.database_key)
         self.store = SqlRecordStore(self.engine)
         self.keyring = PassphraseKeyring(kdf)
         self.user_keys = UserKeyring(kdf)
@@ -77,14 +132,19 @@ class Vigil:
     ) -> "Vigil":
         """Create a new instance: its folder, its schema, its first administrator and keys."""
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        vigil = cls(settings, kdf)
+        if settings.embedded and settings.database_file.exists():
+            raise instance.AlreadyInitialised("this instance already exists; nothing was changed")
+        key = UserKeyring.new_data_key() if settings.embedded else None
+        vigil = cls(settings, kdf, key)
         migrate(vigil.engine)
         if vigil.store.users() or instance.is_initialised(vigil.store):
             vigil.close()
             raise instance.AlreadyInitialised("this instance already exists; nothing was changed")
-        session = accounts.create_first_admin(
-            vigil.store, vigil.user_keys, user, passphrase, vigil.workspace.clock()
-        )
+        with vigil.store.transaction():
+            session = accounts.create_first_admin(
+                vigil.store, vigil.user_keys, user, passphrase, vigil.workspace.clock()
+            )
+            vigil._add_key_entries([session.user], fresh=True)
         vigil._signed_in(session, passphrase)
         vigil.workspace.record_event("init", None, {"database": vigil.engine.dialect.name})
         return vigil
@@ -92,27 +152,140 @@ class Vigil:
     @classmethod
     def open(cls, settings: Settings) -> "Vigil":
         """Open an existing instance, bringing its schema up to date."""
-        if settings.embedded and not (settings.home / "vigil.db").exists():
+        if settings.embedded and not settings.database_file.exists():
             raise InstanceMissing(f"no Vigil instance in {settings.home}: run `vigil init`")
         vigil = cls(settings)
-        if not is_current(vigil.engine):
-            migrate(vigil.engine)
-        if not vigil.store.users() and not instance.is_initialised(vigil.store):
-            vigil.close()
-            raise InstanceMissing("this database holds no Vigil instance: run `vigil init`")
+        if not vigil.locked:
+            vigil._prepare()
         return vigil
+
+    @property
+    def locked(self) -> bool:
+        """Tell whether the database file is encrypted and its key not yet known."""
+        return (
+            self.settings.embedded
+            and self.database_key is None
+            and not is_plain_database(self.settings.database_file)
+        )
+
+    def _prepare(self) -> None:
+        if not is_current(self.engine):
+            migrate(self.engine)
+        if not self.store.users() and not instance.is_initialised(self.store):
+            self.close()
+            raise InstanceMissing("this database holds no Vigil instance: run `vigil init`")
+
+    def open_database(self, user: str, passphrase: str) -> None:
+        """Key an encrypted embedded database from the side file with the user's passphrase.
+
+        Nothing is read from or written to the database before this succeeds; a wrong
+        passphrase or an unknown user fail alike.
+        """
+        if not self.locked:
+            return
+        try:
+            key, _ = open_database_key(
+                self.user_keys, DatabaseKeyFile(self.settings.key_file), user, passphrase
+            )
+        except WrongPassphrase:
+            raise accounts.SignInFailed("unknown user or wrong passphrase") from None
+        except KeyFileBroken as error:
+            raise Locked(str(error)) from None
+        self.database_key = key
+        self._prepare()
 
     def sign_in(self, user: str, passphrase: str, totp: str | None = None) -> None:
         """Sign a user in: check passphrase and code, unwrap their keys; failures change nothing
         but the failure count, and are signed into the audit log at the next sign-in."""
+        self.open_database(user, passphrase)
         if not self.store.users() and instance.is_initialised(self.store):
             self._adopt_legacy_instance(user, passphrase)
-            return
-        session = accounts.sign_in(
-            self.store, self.user_keys, user, passphrase, totp, self.workspace.clock()
+        else:
+            session = accounts.sign_in(
+                self.store, self.user_keys, user, passphrase, totp, self.workspace.clock()
+            )
+            self._signed_in(session, passphrase)
+            self.workspace.record_event("sign-in", None, {})
+        if self.settings.embedded and self.database_key is None:
+            self._encrypt_database()
+
+    def resume(self, held: HeldKeys) -> None:
+        """Sign in with the keys a login agent holds, without the passphrase.
+
+        The account must still exist, be enabled and own the held private key.
+        """
+        if self.settings.embedded:
+            if held.database_key is None or len(held.database_key) != DATABASE_KEY_BYTES:
+                raise Locked("the login session holds no database key: run `vigil login` again")
+            if self.locked:
+                self.database_key = held.database_key
+                self._prepare()
+        secrets = self.user_keys.resume(held.private_key, held.kek)
+        account = self.store.get_user(held.user)
+        if account is None or account.public_key != secrets.public_bytes:
+            raise Locked(f"the login session of {held.user!r} no longer fits: run `vigil login`")
+        if account.disabled:
+            raise accounts.SignInFailed(f"the account {held.user!r} is disabled")
+        self._signed_in(accounts.open_session(self.store, account, secrets), None)
+
+    def held_keys(self) -> HeldKeys:
+        """Return what a login agent needs to keep this session open between commands."""
+        if self.session is None or not isinstance(self.session.secrets, UnlockedUser):
+            raise Locked("no user has signed in")
+        secrets = self.session.secrets
+        return HeldKeys(
+            self.session.user.name, secrets.private_bytes, secrets.kek_bytes, self.database_key
         )
-        self._signed_in(session, passphrase)
-        self.workspace.record_event("sign-in", None, {})
+
+    def add_user(
+        self, name: str, role: str, passphrase: str, compartments: tuple[str, ...]
+    ) -> UserRow:
+        """Create an account (administrators only); on the embedded database its entry in the
+        side file is written in the same transaction, so a failure leaves neither."""
+        if self.session is None:
+            raise Locked("no user has signed in")
+        with self.store.transaction():
+            user = accounts.add_user(
+                self.store,
+                self.user_keys,
+                self.session,
+                name,
+                role,
+                passphrase,
+                compartments,
+                self.workspace.clock(),
+            )
+            self._add_key_entries([user])
+        return user
+
+    def _add_key_entries(self, users: list[UserRow], fresh: bool = False) -> None:
+        if self.database_key is None:
+            return
+        DatabaseKeyFile(self.settings.key_file).add(
+            self.database_key,
+            [(u.name, u.public_key, u.wrapped_private_key, u.kdf) for u in users],
+            fresh=fresh,
+        )
+
+    def _encrypt_database(self) -> None:
+        """Convert an unencrypted embedded database (from before SQLCipher) in place.
+
+        A new random key encrypts a copy that replaces the file atomically; every user gets an
+        entry in the side file, written before the copy takes the file's place.
+        """
+        key = UserKeyring.new_data_key()
+        users = self.store.users()
+        self.engine.dispose()
+        file = DatabaseKeyFile(self.settings.key_file)
+        encrypt_plain_database(
+            self.settings.database_file,
+            key,
+            lambda: file.add(
+                key, [(u.name, u.public_key, u.wrapped_private_key, u.kdf) for u in users], True
+            ),
+        )
+        self.database_key = key
+        self.workspace.record_event("encrypt-database", None, {"cipher": "sqlcipher"})
 
     def _adopt_legacy_instance(self, user: str, passphrase: str) -> None:
         """Move an instance from before user accounts onto a first administrator.
@@ -139,7 +312,7 @@ class Vigil:
             self._signed_in(session, passphrase)
             self.workspace.record_event("migrate", None, {"to": "user accounts"})
 
-    def _signed_in(self, session: Session, passphrase: str) -> None:
+    def _signed_in(self, session: Session, passphrase: str | None) -> None:
         if compartments.ensure_instance(self.store, self.user_keys, session):
             reseal_signer(
                 self.store,
@@ -170,4 +343,5 @@ class Vigil:
         self.workspace.audit = None
         self.session = None
         self.passphrase = None
+        self.user_keys.forget()
         self.engine.dispose()

@@ -6,6 +6,7 @@ from pathlib import Path
 import psycopg
 import sqlalchemy as sa
 
+from conftest import embedded_engine
 from vigil.bootstrap import Settings
 
 
@@ -14,7 +15,7 @@ def tamper(settings: Settings, statement: str) -> None:
         with psycopg.connect(settings.database_url.replace("+psycopg", "")) as conn:
             conn.execute(statement)
         return
-    engine = sa.create_engine(f"sqlite:///{settings.home / 'vigil.db'}")
+    engine = embedded_engine(settings)
     with engine.begin() as conn:
         conn.execute(sa.text(statement))
     engine.dispose()

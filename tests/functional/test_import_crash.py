@@ -81,6 +81,7 @@ def test_an_import_killed_mid_way_changes_nothing(settings: Settings, tmp_path: 
     process.wait(timeout=30)
     reopened = Vigil.open(settings)
     try:
+        reopened.unlock(PASSPHRASE)
         assert reopened.store.count_by_kind() == before
         assert list(reopened.store.versions()) == []
         assert reopened.store.read_setting("marker") == "before"

@@ -63,13 +63,16 @@ def test_an_unknown_user_and_a_wrong_passphrase_get_the_same_answer(run) -> None
     assert "unknown user or wrong passphrase" in wrong.output
 
 
-def test_failed_sign_ins_are_signed_into_the_audit_log_later(run) -> None:  # type: ignore[no-untyped-def]
+def test_failed_sign_ins_are_signed_into_the_audit_log_later(run, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     run("place", "add", "--name", "x", "--kind", "town", VIGIL_USER="nobody")
     run("user", "list")
     run("place", "add", "--name", "Argun", "--kind", "town")
     entries = json.loads(run("audit", "show", "--json").output)
     failed = [e for e in entries if e["action"] == "sign-in-failed"]
-    assert [e["details"]["user"] for e in failed] == ["nobody"]
+    # The encrypted embedded file cannot be written before a passphrase opens its key: a failure
+    # there changes nothing at all, so only PostgreSQL keeps it for the audit log.
+    expected = ["nobody"] if settings.database_url else []
+    assert [e["details"]["user"] for e in failed] == expected
     assert run("audit", "verify").exit_code == 0
 
 

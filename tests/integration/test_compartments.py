@@ -11,7 +11,7 @@ from vigil.bootstrap import Settings, Vigil
 from vigil.crypto.audit_log import VERIFY_KEY_SETTING, verify_log
 from vigil.domain.codes import RecordKind
 from vigil.domain.records import Identity, Person, Place
-from vigil.services import accounts, compartments
+from vigil.services import compartments
 from vigil.services.accounts import ROLES
 from vigil.services.permissions import NotAllowed
 from vigil.services.ports import SealBroken
@@ -22,17 +22,7 @@ from vigil.services.workspace import NotFound
 
 
 def add_user(vigil: Vigil, name: str, role: str, *where: str) -> None:
-    assert vigil.session is not None
-    accounts.add_user(
-        vigil.store,
-        vigil.user_keys,
-        vigil.session,
-        name,
-        role,
-        PASSPHRASE,
-        where,
-        vigil.workspace.clock(),
-    )
+    vigil.add_user(name, role, PASSPHRASE, where)
 
 
 @contextmanager

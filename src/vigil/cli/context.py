@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from vigil.bootstrap import DEFAULT_USER, InstanceMissing, Settings, Vigil
+from vigil.bootstrap import DEFAULT_USER, InstanceMissing, SettingInvalid, Settings, Vigil
+from vigil.cli import agent
 from vigil.domain.errors import DomainError
 from vigil.services.accounts import NotAllowed, SignInFailed
 from vigil.services.instance import AlreadyInitialised, NotInitialised
@@ -28,6 +29,8 @@ EXPECTED = (
     AlreadyInitialised,
     NotInitialised,
     InstanceMissing,
+    SettingInvalid,
+    agent.AgentFailed,
     OSError,
 )
 
@@ -42,6 +45,10 @@ def ask_passphrase(
     if value:
         return value
     if not sys.stdin.isatty():
+        if variable == "VIGIL_PASSPHRASE":
+            raise Locked(
+                "not signed in: run `vigil login`, set VIGIL_PASSPHRASE or run in a terminal"
+            )
         raise Locked(f"a passphrase is needed: set {variable} or run in a terminal")
     answer: str = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     return answer
@@ -61,31 +68,39 @@ def current_user() -> str:
     return os.environ.get("VIGIL_USER") or DEFAULT_USER
 
 
-def sign_in(vigil: Vigil) -> None:
-    """Sign in as VIGIL_USER with the passphrase and, where enrolled, the one-time code."""
+def sign_in(vigil: Vigil, use_agent: bool = True) -> None:
+    """Sign in as VIGIL_USER: with the login session's keys when `vigil login` left an agent
+    running and VIGIL_PASSPHRASE is unset, else with the passphrase and, where enrolled, the
+    one-time code."""
     user = current_user()
+    if use_agent and not os.environ.get("VIGIL_PASSPHRASE"):
+        held = agent.fetch(vigil.settings.home)
+        if held is not None and os.environ.get("VIGIL_USER", held.user) == held.user:
+            vigil.resume(held)
+            return
     passphrase = ask_passphrase()
-    account = vigil.store.get_user(user)
-    code = None
-    if account is not None and account.totp_sealed is not None:
-        code = os.environ.get("VIGIL_TOTP") or (
-            click.prompt("One-time code") if sys.stdin.isatty() else None
-        )
     try:
+        vigil.open_database(user, passphrase)
+        account = vigil.store.get_user(user)
+        code = None
+        if account is not None and account.totp_sealed is not None:
+            code = os.environ.get("VIGIL_TOTP") or (
+                click.prompt("One-time code") if sys.stdin.isatty() else None
+            )
         vigil.sign_in(user, passphrase, code)
     except SignInFailed as error:
         raise WrongPassphrase(f"{error}; nothing was changed") from None
 
 
 @contextmanager
-def opened(unlock: bool = True) -> Iterator[Vigil]:
+def opened(unlock: bool = True, use_agent: bool = True) -> Iterator[Vigil]:
     """Open the instance named by the environment, sign in unless asked not to, close it after."""
     settings = Settings.from_environment()
     vigil = Vigil.open(settings)
     _log_to(settings)
     try:
-        if unlock:
-            sign_in(vigil)
+        if unlock or vigil.locked:
+            sign_in(vigil, use_agent)
         yield vigil
     finally:
         vigil.close()

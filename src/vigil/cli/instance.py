@@ -85,7 +85,8 @@ def export_command(
     )
     with opened(unlock=True) as vigil:
         options = ExportOptions(
-            passphrase=target or vigil.passphrase, plaintext=plaintext_identities
+            passphrase=target or vigil.passphrase or ask_passphrase(),
+            plaintext=plaintext_identities,
         )
         with path.open("w", encoding="utf-8") as out, Progress(transient=True) as bar:
             if not plaintext_identities:
@@ -121,7 +122,7 @@ def import_command(path: Path, file_passphrase: bool) -> None:
         importer = Importer(
             vigil.workspace,
             vigil.keyring,
-            other or vigil.passphrase,
+            other or vigil.passphrase or ask_passphrase(),
             lambda n: bar.advance(task, n),
         )
         count = importer.run(lines)

@@ -3,7 +3,7 @@
 import click
 
 from vigil import __version__
-from vigil.cli import adding, audit, compartments, instance, users, viewing
+from vigil.cli import adding, audit, compartments, instance, session, users, viewing
 from vigil.cli.context import VigilGroup
 
 
@@ -18,7 +18,7 @@ def cli() -> None:
 
 for _group in (*adding.GROUPS, audit.audit, users.user, compartments.compartment):
     cli.add_command(_group)
-for _command in (*viewing.COMMANDS, *instance.COMMANDS):
+for _command in (*viewing.COMMANDS, *instance.COMMANDS, *session.COMMANDS):
     cli.add_command(_command)
 
 

@@ -32,17 +32,7 @@ def add_user(name: str, role: str, compartments: tuple[str, ...]) -> None:
     """Create an account (administrators only); its passphrase is asked twice."""
     passphrase = ask_passphrase(True, f"Passphrase for {name}", "VIGIL_NEW_PASSPHRASE")
     with opened(unlock=True) as vigil:
-        assert vigil.session is not None  # noqa: S101 - opened(unlock=True) signs in
-        accounts.add_user(
-            vigil.store,
-            vigil.user_keys,
-            vigil.session,
-            name,
-            role,
-            passphrase,
-            compartments,
-            vigil.workspace.clock(),
-        )
+        vigil.add_user(name, role, passphrase, compartments)
         vigil.workspace.record_event(
             "user-add", None, {"user": name, "role": role, "compartments": ",".join(compartments)}
         )
