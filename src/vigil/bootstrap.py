@@ -8,19 +8,37 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from vigil.crypto.audit_log import SignedAuditLog, open_signer
+from vigil.crypto.blind_index import PERSON_NAME_BITS, BlindIndex, derive_index_key
 from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.keyring import PassphraseKeyring
 from vigil.crypto.sealing import XChaChaCipher
 from vigil.crypto.user_keys import UserKeyring
-from vigil.services import accounts, instance
+from vigil.services import accounts, instance, person_search
 from vigil.services.accounts import Session
-from vigil.services.ports import WrongPassphrase
+from vigil.services.ports import CompartmentIndex, UserKeys, WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
 from vigil.services.workspace import Workspace
 from vigil.storage.engine import database_url, is_current, make_engine, migrate
 from vigil.storage.record_store import SqlRecordStore
 
 DEFAULT_USER = "admin"
+
+
+def compartment_indexes(session: Session, keys: UserKeys) -> dict[str, CompartmentIndex]:
+    """Build, for every compartment the session holds a key to, its name index and cipher.
+
+    The index key is derived from the compartment's current (newest) data key, so a key
+    rotation needs the index rebuilt (``person_search.reindex_compartment``).
+    """
+    indexes = {}
+    for compartment, versions in session.keys.items():
+        if not versions:
+            continue
+        current = max(versions)
+        names = BlindIndex(derive_index_key(versions[current]), bits=PERSON_NAME_BITS)
+        cipher = keys.cipher(versions, current)
+        indexes[compartment] = CompartmentIndex(compartment, current, names, cipher)
+    return indexes
 
 
 class InstanceMissing(Exception):
@@ -82,6 +100,8 @@ class Vigil:
         )
         vigil._signed_in(session, passphrase)
         vigil.workspace.record_event("init", None, {"database": vigil.engine.dialect.name})
+        for target in vigil.workspace.name_indexes.values():  # nobody to index yet
+            person_search.mark_index_built(vigil.store, target.compartment, target.key_version)
         return vigil
 
     @classmethod
@@ -133,6 +153,7 @@ class Vigil:
         cipher = session.cipher(self.user_keys)
         self.session, self.passphrase = session, passphrase
         self.workspace.cipher = cipher
+        self.workspace.name_indexes = compartment_indexes(session, self.user_keys)
         signer = open_signer(self.store, cipher)
         self.workspace.audit = SignedAuditLog(
             self.store, signer, session.user.name, self.workspace.clock
@@ -150,6 +171,7 @@ class Vigil:
 
     def close(self) -> None:
         self.workspace.cipher = None
+        self.workspace.name_indexes = {}
         self.workspace.audit = None
         self.session = None
         self.passphrase = None

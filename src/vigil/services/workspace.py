@@ -1,10 +1,10 @@
 """The bundle of ports a use case works with, and the errors every use case may raise."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from vigil.services.ports import AuditWriter, Cipher, RecordStore
+from vigil.services.ports import AuditWriter, Cipher, CompartmentIndex, RecordStore
 from vigil.services.vocabularies import Vocabularies
 
 
@@ -29,6 +29,8 @@ class Workspace:
     cipher: Cipher | None = None
     clock: Callable[[], datetime] = utc_now
     audit: AuditWriter | None = None
+    # Per compartment the signed-in user holds a key to: its name index and cipher.
+    name_indexes: dict[str, CompartmentIndex] = field(default_factory=dict)
 
     def require_cipher(self) -> Cipher:
         """Return the cipher, or fail: sealed data needs a signed-in member."""
