@@ -146,6 +146,11 @@ def mark_index_built(store: RecordStore, compartment: str, key_version: int) -> 
     store.write_setting(_STATE_SETTING + compartment, str(key_version))
 
 
+def mark_index_stale(store: RecordStore, compartment: str) -> None:
+    """Record that a compartment's index misses persons: searches ask for a rebuild."""
+    store.delete_setting(_STATE_SETTING + compartment)
+
+
 def compartment_index(ws: Workspace, compartment: str) -> CompartmentIndex:
     """Return the signed-in user's index of a compartment, or fail if they hold no key to it."""
     found = ws.name_indexes.get(compartment)
@@ -154,9 +159,18 @@ def compartment_index(ws: Workspace, compartment: str) -> CompartmentIndex:
     return found
 
 
-def index_identity(ws: Workspace, code: str, identity: Identity | None) -> None:
-    """Index a person whose identity was just created or edited (plaintext in memory)."""
-    target = compartment_index(ws, DEFAULT_COMPARTMENT)
+def index_identity(
+    ws: Workspace, code: str, identity: Identity | None, compartment: str = DEFAULT_COMPARTMENT
+) -> None:
+    """Index a person whose identity was just created or edited (plaintext in memory).
+
+    A workspace without the compartment's index (one opened without sign-in, as when an
+    instance from before user accounts is moved over) marks the index as needing a rebuild.
+    """
+    target = ws.name_indexes.get(compartment)
+    if target is None:
+        mark_index_stale(ws.store, compartment)
+        return
     index_person(ws.store, target.compartment, target.names, code, identity_names(identity))
 
 

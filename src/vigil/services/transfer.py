@@ -260,7 +260,10 @@ class Importer:
                 names = person_search.identity_names(json.loads(opened))
             except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
                 raise _fail(line, "the sealed section is not a JSON object") from None
-        target = person_search.compartment_index(self.ws, DEFAULT_COMPARTMENT)
+        target = self.ws.name_indexes.get(DEFAULT_COMPARTMENT)
+        if target is None:
+            person_search.mark_index_stale(self.ws.store, DEFAULT_COMPARTMENT)
+            return
         self.state.terms[code] = person_search.person_terms(target.names, names)
 
     def _sealed(
