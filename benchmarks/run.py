@@ -1,8 +1,9 @@
-"""`python -m benchmarks.run`: generate a synthetic export, import it, time filtered listings.
+"""`python -m benchmarks.run`: generate a synthetic export, import it, time listings and look-ups.
 
 Every figure is measured through Vigil's own code: the file has the `vigil export` format, the
-import runs `Importer` (in a child process, so that its peak memory is its own) and the listings
-run `list_records`. Figures go to the terminal and to benchmarks/output/latest.json.
+import runs `Importer` (in a child process, so that its peak memory is its own), the listings
+run `list_records` and the name look-ups `find_persons` over the imported persons. Figures go
+to the terminal and to benchmarks/output/latest.json.
 """
 
 import json
@@ -92,6 +93,7 @@ def _measure(
         runs=options["runs"],
         result=str(result),
         profile_dir=str(OUTPUT) if options["profile"] else None,
+        lookups=options["lookups"],
     )
     config_path = folder / f"{target.name}-config.json"
     config.save(config_path)
@@ -153,6 +155,12 @@ def _environment(postgres_url: str | None) -> dict[str, Any]:
     show_default=True,
     help="Timed runs of each listing (after a warm-up).",
 )
+@click.option(
+    "--lookups/--no-lookups",
+    default=True,
+    show_default=True,
+    help="Time `find_persons` by name over the imported persons (100,000 at scale 1).",
+)
 @click.option("--seed", type=int, default=2017, show_default=True)
 @click.option(
     "--profile",
@@ -176,12 +184,13 @@ def main(
     postgres: bool | None,
     sealing: str,
     runs: int,
+    lookups: bool,
     seed: int,
     profile: bool,
     keep: bool,
     work_dir: Path | None,
 ) -> None:
-    """Benchmark importing an export and listing incidents, on SQLite and PostgreSQL."""
+    """Benchmark importing an export, listing incidents and finding persons by name."""
     console = Console()
     # Stopped from outside, still drop the temporary files and the PostgreSQL schema.
     signal.signal(signal.SIGTERM, lambda number, _frame: sys.exit(128 + number))
@@ -196,7 +205,7 @@ def main(
         raise click.UsageError("nothing to benchmark: give --sqlite or --postgres")
     plan = Plan.at_scale(scale)
     load_before = os.getloadavg()[0]
-    options = {"sealing": sealing, "runs": runs, "profile": profile}
+    options = {"sealing": sealing, "runs": runs, "profile": profile, "lookups": lookups}
     OUTPUT.mkdir(exist_ok=True)
     console.print(f"Vigil benchmark: scale {scale}, {plan.records:,} records, seed {seed}")
     console.print(f"sealing: {SEALING[sealing]}")

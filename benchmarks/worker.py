@@ -1,8 +1,8 @@
 """One measured run in a process of its own, so that its peak memory is its own.
 
 `python -m benchmarks.worker CONFIG.json` opens an instance, imports a file into it through
-`Importer`, then times filtered listings through `list_records`, and writes its figures to the
-result path named in the config.
+`Importer`, then times filtered listings through `list_records` and name look-ups through
+`find_persons`, and writes its figures to the result path named in the config.
 """
 
 import cProfile
@@ -27,8 +27,12 @@ from benchmarks.sealing import FILE_WORDS
 from benchmarks.targets import BENCH_KDF, UNLOCK_WORDS
 from vigil.bootstrap import Settings, Vigil
 from vigil.domain.codes import RecordKind
+from vigil.services.person_search import find_persons, identity_names
+from vigil.services.ports import RecordQuery
 from vigil.services.querying import ListFilters, build_query, list_records
+from vigil.services.stored import open_sealed
 from vigil.services.transfer import Importer
+from vigil.services.workspace import DEFAULT_COMPARTMENT
 
 WARM_UP = 3
 PARENT_ACT_TYPE = "deprivation-of-liberty"
@@ -49,6 +53,7 @@ class Config:
     runs: int
     result: str
     profile_dir: str | None = None
+    lookups: bool = True
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self)), encoding="utf-8")
@@ -171,6 +176,52 @@ def _listings(vigil: Vigil, config: Config, console: Console) -> dict[str, Any]:
     return figures
 
 
+def _searched_names(vigil: Vigil, runs: int) -> list[str]:
+    """The names of `runs` persons spread over the instance, opened as a member would."""
+    ws = vigil.workspace
+    total = ws.store.count_by_kind()[RecordKind.PERSON]
+    step = max(1, total // runs)
+    cipher = ws.cipher_for(DEFAULT_COMPARTMENT)
+    names = []
+    for n in range(runs):
+        page = ws.store.find(RecordQuery(RecordKind.PERSON, limit=1, offset=(n * step) % total))
+        opened = identity_names(open_sealed(page[0], cipher)) if page and page[0].sealed else []
+        names += opened[:1]
+    return names
+
+
+def _lookups(vigil: Vigil, config: Config, console: Console) -> dict[str, Any]:
+    """Time `find_persons` for the full names and the last words of persons in the instance.
+
+    Each run searches another person's name, so every median mixes common and rare words.
+    """
+    ws = vigil.workspace
+    names = _searched_names(vigil, config.runs)
+    variants = {"full name": names, "last word": [name.split()[-1] for name in names]}
+    figures: dict[str, Any] = {"persons": ws.store.count_by_kind()[RecordKind.PERSON]}
+    with progress_bar(console) as bar:
+        task = bar.add_task(f"finding persons on {config.target}", total=len(variants))
+        for variant, queries in variants.items():
+            for query in queries[:WARM_UP]:
+                find_persons(ws, query)
+            times, checked, found = [], [], []
+            for query in queries:
+                started = time.perf_counter()
+                result = find_persons(ws, query)
+                times.append((time.perf_counter() - started) * 1000)
+                checked.append(result.checked)
+                found.append(len(result.matches))
+            figures[variant] = {
+                "median_ms": round(statistics.median(times), 2),
+                "p95_ms": round(_percentile(times, 0.95), 2),
+                "median_checked": statistics.median(checked),
+                "median_matches": statistics.median(found),
+                "runs": len(times),
+            }
+            bar.advance(task)
+    return figures
+
+
 def _store_size(vigil: Vigil, settings: Settings) -> int:
     if settings.embedded:
         return sum(p.stat().st_size for p in settings.home.glob("vigil.db*"))
@@ -193,6 +244,8 @@ def main(argv: list[str]) -> None:
         figures: dict[str, Any] = {"import": _import(vigil, config, console)}
         figures["store_bytes"] = _store_size(vigil, settings)
         figures["list"] = _listings(vigil, config, console)
+        if config.lookups:
+            figures["lookup"] = _lookups(vigil, config, console)
     finally:
         vigil.close()
     Path(config.result).write_text(json.dumps(figures, indent=2), encoding="utf-8")

@@ -8,14 +8,15 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from vigil.crypto.audit_log import SignedAuditLog, open_signer, reseal_signer
+from vigil.crypto.blind_index import PERSON_NAME_BITS, BlindIndex, derive_index_key
 from vigil.crypto.database_keys import DatabaseKeyFile, KeyFileBroken, open_database_key
 from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.keyring import PassphraseKeyring
 from vigil.crypto.sealing import XChaChaCipher
 from vigil.crypto.user_keys import UnlockedUser, UserKeyring
-from vigil.services import accounts, compartments, instance
+from vigil.services import accounts, compartments, instance, person_search
 from vigil.services.accounts import Session
-from vigil.services.ports import UserRow, WrongPassphrase
+from vigil.services.ports import CompartmentIndex, UserKeys, UserRow, WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
 from vigil.services.workspace import (
     DEFAULT_COMPARTMENT,
@@ -36,6 +37,23 @@ from vigil.storage.engine import (
 from vigil.storage.record_store import SqlRecordStore
 
 DEFAULT_USER = "admin"
+
+
+def compartment_indexes(session: Session, keys: UserKeys) -> dict[str, CompartmentIndex]:
+    """Build, for every compartment the session holds a key to, its name index and cipher.
+
+    The index key is derived from the compartment's current (newest) data key, so a key
+    rotation needs the index rebuilt (``person_search.reindex_compartment``).
+    """
+    indexes = {}
+    for compartment, versions in session.keys.items():
+        if not versions or compartment == INSTANCE_COMPARTMENT:
+            continue
+        current = max(versions)
+        names = BlindIndex(derive_index_key(versions[current]), bits=PERSON_NAME_BITS)
+        cipher = keys.cipher(versions, current)
+        indexes[compartment] = CompartmentIndex(compartment, current, names, cipher)
+    return indexes
 
 
 class InstanceMissing(Exception):
@@ -147,6 +165,8 @@ class Vigil:
             vigil._add_key_entries([session.user], fresh=True)
         vigil._signed_in(session, passphrase)
         vigil.workspace.record_event("init", None, {"database": vigil.engine.dialect.name})
+        for target in vigil.workspace.name_indexes.values():  # nobody to index yet
+            person_search.mark_index_built(vigil.store, target.compartment, target.key_version)
         return vigil
 
     @classmethod
@@ -322,6 +342,8 @@ class Vigil:
         self.session, self.passphrase = session, passphrase
         self.workspace.actor = Actor(session.user.name, session.user.role)
         self.workspace.ciphers = session.ciphers(self.user_keys)
+        self.workspace.rebuild_indexes = lambda: self._rebuild_indexes(session)
+        self._rebuild_indexes(session)
         signer = open_signer(self.store, session.cipher(self.user_keys, INSTANCE_COMPARTMENT))
         self.workspace.audit = SignedAuditLog(
             self.store, signer, session.user.name, self.workspace.clock
@@ -329,6 +351,9 @@ class Vigil:
         with self.store.transaction():
             for at, actor, action in self.store.take_pending_events():
                 self.workspace.record_event(action, None, {"user": actor, "at": at})
+
+    def _rebuild_indexes(self, session: Session) -> None:
+        self.workspace.name_indexes = compartment_indexes(session, self.user_keys)
 
     def unlock(self, passphrase: str, user: str = DEFAULT_USER) -> None:
         """Sign in as the given user (the administrator by default), for one-person use."""
@@ -340,6 +365,7 @@ class Vigil:
     def close(self) -> None:
         self.workspace.actor = None
         self.workspace.ciphers = {}
+        self.workspace.name_indexes = {}
         self.workspace.audit = None
         self.session = None
         self.passphrase = None

@@ -163,9 +163,14 @@ def test_an_unknown_term_suggests_the_nearest(run) -> None:  # type: ignore[no-u
 
 
 def test_a_wrong_passphrase_says_so_and_changes_nothing(run) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        run("user", "add", "second", "--role", "viewer", VIGIL_NEW_PASSPHRASE=PASSPHRASE).exit_code
+        == 0
+    )
     result = run("person", "add", "--name", "Someone", VIGIL_PASSPHRASE="wrong")
     one_line_error(result, "wrong passphrase")
-    assert json.loads(run("list", "persons", "--json").output) == []
+    # the administrator must now wait before signing in again; another user looks
+    assert json.loads(run("list", "persons", "--json", VIGIL_USER="second").output) == []
 
 
 def test_an_unknown_code_is_one_line(run) -> None:  # type: ignore[no-untyped-def]

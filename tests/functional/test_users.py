@@ -13,9 +13,11 @@ from integration.test_sealing import files_containing, postgres_rows_containing
 from vigil.bootstrap import Settings, Vigil
 from vigil.crypto.audit_log import SignedAuditLog, open_signer
 from vigil.crypto.keyring import PassphraseKeyring
+from vigil.domain.errors import DomainError
 from vigil.domain.records import Identity, Person
 from vigil.services import instance
 from vigil.services.accounts import SignInFailed
+from vigil.services.person_search import find_persons, reindex_compartment
 from vigil.services.recording import add_record, show
 from vigil.services.workspace import Actor
 from vigil.storage.engine import migrate
@@ -135,5 +137,9 @@ def test_an_instance_from_before_accounts_moves_onto_an_administrator(tmp_path: 
     try:
         again.unlock(PASSPHRASE)
         assert show(again.workspace, code, reveal=True).record.identity is not None  # type: ignore[union-attr]
+        with pytest.raises(DomainError, match="vigil person reindex"):
+            find_persons(again.workspace, "Legacy Name")
+        reindex_compartment(again.workspace, again.workspace.name_indexes["default"])
+        assert [m.code for m in find_persons(again.workspace, "Legacy Name").matches] == [code]
     finally:
         again.close()

@@ -10,10 +10,12 @@ from integration.test_sealing import assert_nowhere, unique_name
 from vigil.bootstrap import Settings, Vigil
 from vigil.crypto.audit_log import VERIFY_KEY_SETTING, verify_log
 from vigil.domain.codes import RecordKind
+from vigil.domain.errors import DomainError
 from vigil.domain.records import Identity, Person, Place
 from vigil.services import compartments
 from vigil.services.accounts import ROLES
 from vigil.services.permissions import NotAllowed
+from vigil.services.person_search import find_persons
 from vigil.services.ports import SealBroken
 from vigil.services.querying import ListFilters, history, list_records, overview
 from vigil.services.recording import add_record, edit_record, show
@@ -222,3 +224,25 @@ def test_an_instance_without_an_instance_compartment_gets_one_at_sign_in(
         assert key is not None and verify_log(again.store.audit_rows(), key) == []
     with signed_in(settings, "second") as second:
         assert second.workspace.audit is not None
+
+
+def test_name_search_stays_in_ones_compartments_and_follows_a_rotation(
+    vigil: Vigil, settings: Settings
+) -> None:
+    new_compartment(vigil, "Legal team")
+    hidden = add_record(vigil.workspace, person("Maxim Lapunov"), "Legal team")
+    shared = add_record(vigil.workspace, person("Maksim Lapunov"))
+    add_user(vigil, "helper", "documenter", "default")
+    add_user(vigil, "leaver", "documenter", "Legal team")
+    with signed_in(settings, "helper") as helper:
+        found = find_persons(helper.workspace, "Максим Лапунов").matches
+        assert [m.code for m in found] == [shared]
+    assert vigil.session is not None
+    compartments.remove_member(
+        vigil.workspace, vigil.store, vigil.user_keys, vigil.session, "Legal team", "leaver"
+    )
+    with pytest.raises(DomainError, match="reindex"):
+        find_persons(vigil.workspace, "Maxim Lapunov")
+    compartments.rekey(vigil.workspace, vigil.store, vigil.user_keys, vigil.session, "Legal team")
+    found = find_persons(vigil.workspace, "Максим Лапунов").matches
+    assert sorted(m.code for m in found) == sorted([hidden, shared])

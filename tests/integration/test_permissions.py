@@ -18,6 +18,7 @@ from vigil.services import accounts, compartments
 from vigil.services.auditing import audit_entries
 from vigil.services.demo import load_demo
 from vigil.services.permissions import PERMISSIONS, ROLES, NotAllowed, allows
+from vigil.services.person_search import find_persons
 from vigil.services.querying import ListFilters, history, list_records, overview
 from vigil.services.recording import add_record, delete_record, edit_record, show
 from vigil.services.transfer import ExportOptions, Importer, write_export
@@ -57,6 +58,10 @@ OPERATIONS: dict[str, tuple[str, Operation]] = {
     "reveal an identity": (
         "sealed.reveal",
         lambda w: show(w.me.workspace, w.person, reveal=True),
+    ),
+    "find a person": (
+        "person.find",
+        lambda w: find_persons(w.me.workspace, "Some Name"),
     ),
     "export everything": (
         "export.full",

@@ -12,7 +12,9 @@ import pytest
 from conftest import PASSPHRASE
 from integration.helpers import add_sample
 from vigil.bootstrap import Vigil
+from vigil.crypto.blind_index import name_tokens
 from vigil.domain.records import Person
+from vigil.services.person_search import find_persons, reindex_compartment
 from vigil.services.ports import SealBroken, WrongPassphrase
 from vigil.services.recording import edit_record, show
 from vigil.services.transfer import ExportOptions, Importer, write_export
@@ -87,6 +89,22 @@ def test_edited_identity_is_sealed_in_every_version(vigil: Vigil) -> None:
     assert show(vigil.workspace, sample.person, reveal=True).record.identity.names == (second,)
     assert_nowhere(vigil, first)
     assert_nowhere(vigil, second)
+
+
+def test_name_search_writes_neither_the_searched_name_nor_the_identities(vigil: Vigil) -> None:
+    name, absent = unique_name(), unique_name()
+    sample = add_sample(vigil.workspace, name)
+    assert [m.code for m in find_persons(vigil.workspace, name).matches] == [sample.person]
+    revealed = find_persons(vigil.workspace, name, reveal=True).matches
+    assert revealed[0].names == (name,)
+    only_first_name = find_persons(vigil.workspace, absent).matches  # both are Zelimkhan-…
+    assert [(m.code, m.exact < m.tokens) for m in only_first_name] == [(sample.person, True)]
+    reindex_compartment(vigil.workspace, vigil.workspace.name_indexes["default"])
+    for secret in (name, absent):
+        assert_nowhere(vigil, secret)
+        for token in name_tokens(secret):  # nor the folded tokens the index is computed from
+            if len(token) >= 6:
+                assert_nowhere(vigil, token)
 
 
 def test_sealed_export_and_import_keep_names_sealed(vigil: Vigil, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 import click
 
 from vigil import __version__
-from vigil.cli import adding, audit, compartments, instance, session, users, viewing
+from vigil.cli import adding, audit, compartments, finding, instance, session, users, viewing
 from vigil.cli.context import VigilGroup
 
 
@@ -20,6 +20,8 @@ for _group in (*adding.GROUPS, audit.audit, users.user, compartments.compartment
     cli.add_command(_group)
 for _command in (*viewing.COMMANDS, *instance.COMMANDS, *session.COMMANDS):
     cli.add_command(_command)
+for _command in finding.PERSON_COMMANDS:
+    adding.person.add_command(_command)
 
 
 def main() -> None:

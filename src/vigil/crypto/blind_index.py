@@ -30,6 +30,8 @@ import jellyfish
 
 INDEX_KEY_BYTES = 32
 MIN_KEY_BYTES = 16
+# Person names are indexed at 12 bits (4,096 values per kind of term): see docs/security.md.
+PERSON_NAME_BITS = 12
 MIN_TOKEN_CHARS = 2
 SPELLING_PREFIX = "t"
 PHONETIC_PREFIX = "p"
@@ -119,21 +121,28 @@ class BlindIndex:
         self._bits = bits
         self._width = (bits + 3) // 4
 
+    def tokens(self, name: str) -> list[tuple[str, str]]:
+        """Return each normalised token of a name with its phonetic code ("" if it has none).
+
+        These are plaintext, for comparing in memory; only their terms are ever stored.
+        """
+        return [(token, phonetic_code(token)) for token in name_tokens(name)]
+
     def terms(self, name: str) -> set[str]:
         """Return the index terms of a name: one per token and one per phonetic code, no text."""
         found: set[str] = set()
-        for token in name_tokens(name):
-            found.add(self._term(SPELLING_PREFIX, token))
-            code = phonetic_code(token)
+        for token, code in self.tokens(name):
+            found.add(self.term(SPELLING_PREFIX, token))
             if code:
-                found.add(self._term(PHONETIC_PREFIX, code))
+                found.add(self.term(PHONETIC_PREFIX, code))
         return found
 
     def query_terms(self, name: str) -> set[str]:
         """Return the terms to look a name up by; hits are candidates that must be decrypted."""
         return self.terms(name)
 
-    def _term(self, prefix: str, value: str) -> str:
+    def term(self, prefix: str, value: str) -> str:
+        """Return the truncated keyed term of one token ("t") or one phonetic code ("p")."""
         message = b"\x00".join((_TERM_LABEL, prefix.encode("ascii"), value.encode("utf-8")))
         digest = int.from_bytes(hmac.digest(self._key, message, hashlib.sha256), "big")
         return f"{prefix}:{digest >> (256 - self._bits):0{self._width}x}"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from vigil.domain.codes import RecordKind
+from vigil.services import person_search
 from vigil.services.accounts import Session
 from vigil.services.permissions import NotAllowed, check
 from vigil.services.ports import AccountStore, Cipher, KeyWrap, RecordStore, SealedRow, UserKeys
@@ -128,8 +129,10 @@ def create(
             on_new_key(name, 1, key)
         holders = ",".join(dict.fromkeys((session.user.name, *members)))
         ws.record_event("compartment-create", None, {"compartment": name, "members": holders})
+        person_search.mark_index_built(ws.store, name, 1)  # nobody to index yet
     session.keys[name] = {1: key}
     ws.ciphers[name] = session.cipher(keys, name)
+    ws.rebuild_indexes()
 
 
 def add_member(
@@ -190,6 +193,7 @@ def remove_member(
     versions[version] = key
     session.keys[name] = versions
     ws.ciphers[name] = session.cipher(keys, name)
+    ws.rebuild_indexes()  # the name index is stale until `rekey` rebuilds it under the new key
     return version
 
 
@@ -261,4 +265,7 @@ def rekey(
         )
     session.keys[name] = {current: session.keys[name][current]}
     ws.ciphers[name] = session.cipher(keys, name)
+    ws.rebuild_indexes()
+    if name in ws.name_indexes:
+        person_search.reindex_compartment(ws, ws.name_indexes[name])
     return RekeyResult(resealed, deleted)

@@ -16,6 +16,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "record.delete": frozenset({"admin", "coordinator"}),
     # opening a sealed section (identities, testimony): members only, never analysts
     "sealed.reveal": _NOT_ANALYST,
+    # finding a person by name through the blind index
+    "person.find": _NOT_ANALYST,
     # an export with sealed sections (re-sealed or in plaintext), and imports
     "export.full": frozenset({"admin", "coordinator"}),
     # CSV tables without any sealed section
@@ -24,7 +26,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"admin", "coordinator"}),
     "user.manage": frozenset({"admin"}),
     "compartment.manage": frozenset({"admin"}),
-    # re-encrypting a compartment after a member left: any member may finish it
+    # re-encrypting a compartment after a member left, rebuilding its name index: members
     "compartment.rekey": frozenset({"admin", "coordinator", "documenter"}),
 }
 

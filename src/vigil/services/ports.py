@@ -1,6 +1,6 @@
 """The ports services need: a record store and a cipher. Storage and crypto implement them."""
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,6 +43,32 @@ class Cipher(Protocol):
     def version_of(self, sealed: bytes) -> int:
         """Return the key version a sealed value was sealed under (read from its header)."""
         ...
+
+
+class NameIndex(Protocol):
+    """A compartment's blind index of names: normalised tokens and their keyed, truncated terms."""
+
+    def tokens(self, name: str) -> list[tuple[str, str]]:
+        """Return each normalised token of a name with its phonetic code; plaintext, memory only."""
+        ...
+
+    def term(self, prefix: str, value: str) -> str:
+        """Return the stored term of a token ("t") or of a phonetic code ("p")."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CompartmentIndex:
+    """What a signed-in member needs to index and search one compartment's names.
+
+    ``names`` is keyed by an index key derived from the data key of ``key_version`` (the
+    compartment's current one); ``cipher`` opens the compartment's sealed identities.
+    """
+
+    compartment: str
+    key_version: int
+    names: NameIndex
+    cipher: Cipher
 
 
 @dataclass(slots=True)
@@ -187,6 +213,30 @@ class RecordStore(Protocol):
 
     def reseal(self, kind: RecordKind | None, rows: Sequence[SealedRow]) -> None:
         """Replace sealed sections: of history entries (kind None) or of current records."""
+        ...
+
+    def get_many(self, kind: RecordKind, codes: Iterable[str]) -> list[StoredRecord]:
+        """Return the current versions of those of the codes that exist, in no set order."""
+        ...
+
+    def replace_person_tokens(
+        self, compartment: str, tokens: Mapping[str, Collection[str]]
+    ) -> None:
+        """Make these the only blind-index terms of each person named (in any compartment)."""
+        ...
+
+    def clear_person_tokens(self, compartment: str) -> None:
+        """Remove every blind-index term of a compartment (before rebuilding it)."""
+        ...
+
+    def match_person_tokens(
+        self, compartment: str, groups: Sequence[Mapping[str, int]], limit: int
+    ) -> list[tuple[str, int]]:
+        """Return (person, score) for persons holding any of the terms, best first.
+
+        A person's score is the sum, over the groups, of the highest weight of the group's
+        terms that the person holds; ties are ordered by code.
+        """
         ...
 
     def read_setting(self, key: str) -> str | None:

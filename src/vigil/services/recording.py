@@ -7,7 +7,8 @@ from typing import Any
 
 from vigil.domain.codes import RecordKind, kind_of, new_code, normalise_code
 from vigil.domain.errors import DomainError
-from vigil.domain.records import KIND_OF_RECORD, Claim, Record
+from vigil.domain.records import KIND_OF_RECORD, Claim, Person, Record
+from vigil.services import person_search
 from vigil.services.codec import from_dict, to_dict
 from vigil.services.rules import check_terms, references
 from vigil.services.stored import RecordView, open_sealed, sealed_keys, to_stored, to_view
@@ -81,6 +82,8 @@ def add_record(ws: Workspace, draft: Record, compartment: str = DEFAULT_COMPARTM
         secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
         stored = to_stored(record, 1, secret, cipher, compartment=compartment)
         ws.store.add([stored], ws.timestamp())
+        if isinstance(record, Person):
+            person_search.index_identity(ws, record.code, record.identity, compartment)
         ws.record_event("create", record.code, {"kind": kind.value, "compartment": compartment})
     return record.code
 
@@ -143,6 +146,8 @@ def edit_record(
         secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
         new = to_stored(record, stored.version + 1, secret, cipher, compartment=stored.compartment)
         ws.store.replace(new, ws.timestamp(), note)
+        if isinstance(record, Person):
+            person_search.index_identity(ws, record.code, record.identity, stored.compartment)
         ws.record_event(
             "update", new.code, {"fields": ",".join(sorted(changes)), "version": str(new.version)}
         )
@@ -166,6 +171,8 @@ def delete_record(ws: Workspace, code: str, reason: str | None = None) -> None:
                 "edit or delete those first"
             )
         ws.store.remove(stored.kind, stored.code, ws.timestamp(), reason)
+        if stored.kind is RecordKind.PERSON:
+            person_search.unindex_person(ws.store, stored.code)
         ws.record_event("delete", stored.code, {"kind": stored.kind.value})
 
 

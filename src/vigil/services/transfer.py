@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from vigil.domain.codes import RecordKind, kind_of
 from vigil.domain.errors import DomainError
+from vigil.services import person_search
 from vigil.services.codec import from_dict
 from vigil.services.instance import key_check, verify_key
 from vigil.services.permissions import NotAllowed
@@ -128,6 +129,8 @@ class _ImportState:
     current: list[StoredRecord] = field(default_factory=list)
     source_kinds: dict[str, str] = field(default_factory=dict)
     new: list[str] = field(default_factory=list)  # created since the store was last asked
+    # persons' blind-index terms, per compartment
+    terms: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
 
 def _fail(line: int, message: str) -> ImportRejected:
@@ -160,6 +163,7 @@ class Importer:
         self.state = _ImportState()
         self.source_cipher: Cipher | None = None
         self.plaintext = False
+        self._opened: bytes | None = None  # the sealed section of the current entry, opened
 
     def run(self, lines: Iterable[str]) -> int:
         """Import every line; return the number of records imported."""
@@ -259,12 +263,30 @@ class Importer:
             entry.get("note"),
             compartment,
         )
+        if kind is RecordKind.PERSON:
+            self._index(line, code, None if action == "delete" else self._opened, compartment)
         self._accept(line, version)
+
+    def _index(self, line: int, code: str, opened: bytes | None, compartment: str) -> None:
+        """Keep the person's blind-index terms, computed from the identity opened in memory."""
+        names: list[str] = []
+        if opened is not None:
+            try:
+                names = person_search.identity_names(json.loads(opened))
+            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+                raise _fail(line, "the sealed section is not a JSON object") from None
+        target = self.ws.name_indexes.get(compartment)
+        if target is None:
+            person_search.mark_index_stale(self.ws.store, compartment)
+            return
+        terms = person_search.person_terms(target.names, names)
+        self.state.terms.setdefault(compartment, {})[code] = terms
 
     def _sealed(
         self, line: int, entry: dict[str, Any], kind: RecordKind, code: str, cipher: Cipher
     ) -> bytes | None:
         context = seal_context(kind, code)
+        self._opened = None
         if self.plaintext:
             plain = entry.get("sealed_plain")
             if plain is None:
@@ -272,6 +294,7 @@ class Importer:
             if not isinstance(plain, dict):
                 raise _fail(line, "field 'sealed_plain' must be an object")
             encoded = json.dumps(plain, ensure_ascii=False, sort_keys=True).encode()
+            self._opened = encoded
             return cipher.seal(encoded, context)
         raw = entry.get("sealed")
         if raw is None:
@@ -287,6 +310,7 @@ class Importer:
             raise _fail(
                 line, "field 'sealed' does not open: altered, moved, or another key"
             ) from None
+        self._opened = plain
         return cipher.seal(plain, context)
 
     def _accept(self, line: int, version: Version) -> None:
@@ -360,7 +384,9 @@ class Importer:
             self.ws.store.restore(state.versions, state.current)
             if self.progress:
                 self.progress(len(state.versions))
-        state.versions, state.current = [], []
+        for compartment, terms in state.terms.items():
+            self.ws.store.replace_person_tokens(compartment, terms)
+        state.versions, state.current, state.terms = [], [], {}
 
     def _check_references(self) -> None:
         for owner, field_name, missing in self.ws.store.dangling()[:1]:

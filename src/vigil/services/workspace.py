@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from vigil.services.permissions import NotAllowed, check
-from vigil.services.ports import AuditWriter, Cipher, RecordStore
+from vigil.services.ports import AuditWriter, Cipher, CompartmentIndex, RecordStore
 from vigil.services.vocabularies import Vocabularies
 
 DEFAULT_COMPARTMENT = "default"
@@ -45,6 +45,10 @@ class Workspace:
     audit: AuditWriter | None = None
     actor: Actor | None = None
     ciphers: dict[str, Cipher] = field(default_factory=dict)
+    # Per compartment the signed-in user holds a key to: its name index and cipher.
+    name_indexes: dict[str, CompartmentIndex] = field(default_factory=dict)
+    # Rebuilds name_indexes after the session's keys changed (a rotation); set at sign-in.
+    rebuild_indexes: Callable[[], None] = field(default=lambda: None)
 
     def require(self, permission: str) -> Actor:
         """Return the actor if signed in and their role holds the permission; fail otherwise."""

@@ -1,7 +1,7 @@
 """The record store on SQLAlchemy Core: current records, their versions, links and settings."""
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -18,6 +18,7 @@ from vigil.storage.tables import (
     RECORD_TABLES,
     audit_entry,
     incident,
+    person_token,
     record_version,
     setting,
 )
@@ -422,6 +423,63 @@ class SqlRecordStore(AccountTables):
         with self.engine.connect() as conn:
             for row in conn.execution_options(yield_per=2000).execute(stmt):
                 yield _audit_row(row)
+
+    def get_many(self, kind: RecordKind, codes: Iterable[str]) -> list[StoredRecord]:
+        wanted = list(dict.fromkeys(codes))
+        table = RECORD_TABLES[kind]
+        found: list[StoredRecord] = []
+        with self._conn() as conn:
+            for start in range(0, len(wanted), _BATCH):
+                rows = conn.execute(
+                    sa.select(table).where(table.c.code.in_(wanted[start : start + _BATCH]))
+                )
+                found += [self._stored(kind, row) for row in rows]
+        return found
+
+    def replace_person_tokens(
+        self, compartment: str, tokens: Mapping[str, Collection[str]]
+    ) -> None:
+        persons = list(tokens)
+        rows = [
+            {"person": person, "compartment": compartment, "token": token}
+            for person, terms in tokens.items()
+            for token in sorted(set(terms))
+        ]
+        with self.transaction(), self._conn() as conn:
+            for start in range(0, len(persons), _BATCH):
+                chunk = persons[start : start + _BATCH]
+                conn.execute(person_token.delete().where(person_token.c.person.in_(chunk)))
+            if rows:
+                self._insert(person_token, rows)
+
+    def clear_person_tokens(self, compartment: str) -> None:
+        with self.transaction(), self._conn() as conn:
+            conn.execute(person_token.delete().where(person_token.c.compartment == compartment))
+
+    def match_person_tokens(
+        self, compartment: str, groups: Sequence[Mapping[str, int]], limit: int
+    ) -> list[tuple[str, int]]:
+        terms = sorted({term for group in groups for term in group})
+        if not terms or limit <= 0:
+            return []
+        token = person_token.c.token
+        parts = [
+            sa.func.max(
+                sa.case(*((token == term, weight) for term, weight in group.items()), else_=0)
+            )
+            for group in groups
+            if group
+        ]
+        score = sum(parts[1:], parts[0]).label("score")
+        stmt = (
+            sa.select(person_token.c.person, score)
+            .where(person_token.c.compartment == compartment, token.in_(terms))
+            .group_by(person_token.c.person)
+            .order_by(sa.desc("score"), person_token.c.person)
+            .limit(limit)
+        )
+        with self._conn() as conn:
+            return [(str(person), int(value)) for person, value in conn.execute(stmt)]
 
     def read_setting(self, key: str) -> str | None:
         with self._conn() as conn:

@@ -128,6 +128,15 @@ claim_support = sa.Table(
     sa.Index("ix_claim_support_target", "target", "claim"),
 )
 
+person_token = sa.Table(
+    "person_token",
+    metadata,
+    sa.Column("person", CODE, primary_key=True),
+    sa.Column("compartment", sa.String(64), primary_key=True),
+    sa.Column("token", sa.String(16), primary_key=True),
+    sa.Index("ix_person_token_lookup", "compartment", "token", "person"),
+)
+
 audit_entry = sa.Table(
     "audit_entry",
     metadata,
