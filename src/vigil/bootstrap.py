@@ -1,7 +1,7 @@
 """The composition root: builds one Vigil object from settings for the CLI, the web and tests."""
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,14 +10,16 @@ from platformdirs import user_data_dir
 from vigil.crypto.audit_log import SignedAuditLog, open_signer
 from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.keyring import PassphraseKeyring
+from vigil.crypto.recovery_keys import ShamirRecoveryKeys
 from vigil.crypto.sealing import XChaChaCipher
 from vigil.crypto.user_keys import UserKeyring
-from vigil.services import accounts, instance
+from vigil.services import accounts, instance, recovery, shredding
 from vigil.services.accounts import Session
-from vigil.services.ports import WrongPassphrase
+from vigil.services.ports import Cipher, WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
-from vigil.services.workspace import Workspace
+from vigil.services.workspace import Locked, Workspace
 from vigil.storage.engine import database_url, is_current, make_engine, migrate
+from vigil.storage.key_tables import destroy_key_file
 from vigil.storage.record_store import SqlRecordStore
 
 DEFAULT_USER = "admin"
@@ -154,3 +156,65 @@ class Vigil:
         self.session = None
         self.passphrase = None
         self.engine.dispose()
+
+    # Trustee recovery and emergency shredding (services/recovery.py, services/shredding.py).
+
+    def split_recovery(self, threshold: int, shares: int) -> recovery.Split:
+        """Split a new recovery key among trustees (the signed-in administrator's keys)."""
+        if self.session is None or self.workspace.audit is None:
+            raise Locked("a recovery split needs a signed-in administrator")
+        return recovery.split_recovery(
+            self.store,
+            self.user_keys,
+            ShamirRecoveryKeys(),
+            self.session,
+            self.workspace.audit,
+            threshold,
+            shares,
+            self.workspace.clock(),
+        )
+
+    def restore_user(
+        self,
+        name: str,
+        shares: Sequence[str],
+        passphrase: str,
+        wraps_file: recovery.WrapsFile | None = None,
+        compartments: Sequence[str] = (),
+    ) -> recovery.Restored:
+        """Give a user a new passphrase and their compartments' keys back, with k shares."""
+
+        def open_audit(cipher: Cipher) -> SignedAuditLog:
+            signer = open_signer(self.store, cipher)
+            return SignedAuditLog(
+                self.store, signer, recovery.RECOVERY_HOLDER, self.workspace.clock
+            )
+
+        return recovery.restore_user(
+            self.store,
+            self.user_keys,
+            ShamirRecoveryKeys(),
+            open_audit,
+            name,
+            shares,
+            passphrase,
+            wraps_file,
+            compartments,
+        )
+
+    def key_files(self) -> list[Path]:
+        """Key files kept beside the database, destroyed by `vigil shred` after its keys.
+
+        The hook for key material outside the database (a whole-file encryption key file, for
+        instance): list such files here. None exist yet.
+        """
+        return []
+
+    def shred(self) -> shredding.Shredded:
+        """Destroy every wrapped key of this instance, then the key files; needs no sign-in."""
+        return shredding.shred(
+            self.store,
+            self.workspace.clock(),
+            [str(path) for path in self.key_files()],
+            destroy_key_file,
+        )

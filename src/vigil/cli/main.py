@@ -3,7 +3,7 @@
 import click
 
 from vigil import __version__
-from vigil.cli import adding, audit, instance, users, viewing
+from vigil.cli import adding, audit, instance, recovery, users, viewing
 from vigil.cli.context import VigilGroup
 
 
@@ -16,9 +16,9 @@ def cli() -> None:
     """
 
 
-for _group in (*adding.GROUPS, audit.audit, users.user):
+for _group in (*adding.GROUPS, audit.audit, users.user, *recovery.GROUPS):
     cli.add_command(_group)
-for _command in (*viewing.COMMANDS, *instance.COMMANDS):
+for _command in (*viewing.COMMANDS, *instance.COMMANDS, *recovery.COMMANDS):
     cli.add_command(_command)
 
 
