@@ -51,7 +51,8 @@ def reveal(run: Run, code: str, user: str, passphrase: str) -> Result:
 @pytest.fixture
 def recorded(run: Run) -> str:
     """Ruslan, a documenter, records a person whose name is sealed; return its code."""
-    assert run("user", "add", "ruslan", "--role", "documenter", VIGIL_NEW_PASSPHRASE=OTHER)
+    added = run("user", "add", "ruslan", "--role", "documenter", VIGIL_NEW_PASSPHRASE=OTHER)
+    assert added.exit_code == 0, added.output
     result = run("person", "add", "--name", HIDDEN, VIGIL_USER="ruslan", VIGIL_PASSPHRASE=OTHER)
     assert result.exit_code == 0, result.output
     return result.output.strip()

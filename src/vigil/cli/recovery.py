@@ -99,6 +99,11 @@ def split_command(threshold: int, shares: int, wraps_file: Path | None) -> None:
                 "write it with `vigil recovery wraps FILE`"
             ) from None
         click.echo(f"wrote the recovery wraps to {wraps_file}: keep a copy away from this machine")
+    else:
+        click.echo(
+            "No wraps file was written: after `vigil shred`, only a wraps file kept away from "
+            "this machine (`vigil recovery wraps FILE`) lets the shares bring the data back."
+        )
 
 
 @recovery.command("wraps")

@@ -252,9 +252,10 @@ def restore_user(
     keys, opened with k trustees' shares; needs no signed-in user.
 
     The user's compartments are those they hold keys of; after a shred, those they held when it
-    ran (or, failing that, those the wraps file lists); and any named in ``extra_compartments``. Everything is checked before anything is
-    written; the restore and any events awaiting a signature are signed into the audit log with
-    the audit key, which the recovered default compartment key opens.
+    ran (or, failing that, those the wraps file lists); and any named in ``extra_compartments``.
+    Everything is checked before anything is written; the restore and any events awaiting a
+    signature are signed into the audit log with the audit key, which the recovered default
+    compartment key opens.
     """
     user = store.get_user(name)
     if user is None:
@@ -315,6 +316,10 @@ def restore_user(
                 store.add_wrap(
                     KeyWrap(compartment, version, name, keys.wrap_for(created.public_key, key))
                 )
+        recorded = store.read_setting(MEMBERS_SETTING)
+        if recorded is not None:
+            remaining = {u: c for u, c in json.loads(recorded).items() if u != name}
+            store.write_setting(MEMBERS_SETTING, json.dumps(remaining))
         if reinstall:
             for wrap in recovery_wraps:
                 store.add_wrap(wrap)

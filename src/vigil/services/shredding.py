@@ -27,6 +27,8 @@ class ShredStore(Protocol):
 
     def all_wraps(self) -> list[KeyWrap]: ...
 
+    def read_setting(self, key: str) -> str | None: ...
+
     def write_setting(self, key: str, value: str) -> None: ...
 
     def shred_keys(self) -> dict[str, int]:
@@ -60,22 +62,23 @@ def shred(
     """Destroy every wrapped key of the instance, then the key files given.
 
     Who held which compartment's keys (names only) is kept, so that a restore can give each
-    user back the compartments they belonged to.
+    user back the compartments they belonged to; a user still waiting for a restore since an
+    earlier shred keeps the compartments recorded then.
 
     ``key_files`` is the hook for key material kept beside the database (for instance the key
     file of a whole-file encrypted database): the composition root lists them, and each one is
     overwritten and removed by ``destroy_file`` after the database keys are gone, since opening
     the database may need them.
     """
-    members: dict[str, list[str]] = {}
     with store.transaction():
+        recorded = store.read_setting(MEMBERS_SETTING)
+        members: dict[str, list[str]] = json.loads(recorded) if recorded else {}
+        held: dict[str, set[str]] = {}
         for wrap in store.all_wraps():
             if not wrap.holder.startswith("@"):
-                members.setdefault(wrap.holder, []).append(wrap.compartment)
-        store.write_setting(
-            MEMBERS_SETTING,
-            json.dumps({user: sorted(set(names)) for user, names in sorted(members.items())}),
-        )
+                held.setdefault(wrap.holder, set()).add(wrap.compartment)
+        members.update({user: sorted(names) for user, names in held.items()})
+        store.write_setting(MEMBERS_SETTING, json.dumps(dict(sorted(members.items()))))
         counts = store.shred_keys()
         store.add_pending_event(now.isoformat(timespec="microseconds"), SHRED_ACTOR, "shred")
     compacted = store.compact()
