@@ -1,12 +1,14 @@
 """The recovery services on each database: new compartment key versions join the recovery key."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from conftest import PASSPHRASE
-from vigil.bootstrap import Vigil
-from vigil.services import accounts
+from conftest import FAST_KDF, PASSPHRASE
+from vigil.bootstrap import Settings, Vigil
+from vigil.crypto.keyring import PassphraseKeyring
+from vigil.services import accounts, instance
 from vigil.services.ports import KeyWrap
 from vigil.services.recovery import (
     RECOVERY_HOLDER,
@@ -14,6 +16,7 @@ from vigil.services.recovery import (
     read_wraps_document,
     wrap_for_recovery,
 )
+from vigil.storage.engine import migrate
 
 NEW = "a brand new passphrase"
 
@@ -88,3 +91,17 @@ def test_a_second_shred_keeps_the_membership_of_users_not_yet_restored(vigil: Vi
     restored = vigil.restore_user("ruslan", split.shares[1:], NEW, wraps)
     assert restored.compartments == ["default"]
     assert restored.reinstalled_wraps
+
+
+def test_shred_destroys_the_key_of_an_instance_from_before_accounts(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "legacy")
+    settings.home.mkdir()
+    old = Vigil(settings, FAST_KDF)
+    try:
+        migrate(old.engine)
+        instance.initialise(old.store, PassphraseKeyring(FAST_KDF), PASSPHRASE)
+        assert old.shred().counts["instance keys"] == 1
+        assert old.store.read_setting(instance.KDF_SETTING) is None
+        assert old.store.read_setting(instance.CHECK_SETTING) is None
+    finally:
+        old.close()

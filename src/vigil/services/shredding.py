@@ -7,12 +7,14 @@ failed sign-in, and signed by the next restore.
 """
 
 import json
+import secrets
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from vigil.services.instance import CHECK_SETTING, KDF_SETTING
 from vigil.services.ports import KeyWrap
 
 CONFIRMATION = "destroy every key"
@@ -30,6 +32,8 @@ class ShredStore(Protocol):
     def read_setting(self, key: str) -> str | None: ...
 
     def write_setting(self, key: str, value: str) -> None: ...
+
+    def delete_setting(self, key: str) -> None: ...
 
     def shred_keys(self) -> dict[str, int]:
         """Overwrite, then delete, every wrapped key; return how many of each were destroyed."""
@@ -80,6 +84,14 @@ def shred(
         members.update({user: sorted(names) for user, names in held.items()})
         store.write_setting(MEMBERS_SETTING, json.dumps(dict(sorted(members.items()))))
         counts = store.shred_keys()
+        legacy = store.read_setting(KDF_SETTING)
+        if legacy is not None:
+            # An instance from before user accounts: its key is derived from the passphrase and
+            # this salt, so destroying the salt destroys the key.
+            store.write_setting(KDF_SETTING, secrets.token_hex(len(legacy) // 2 + 1))
+            store.delete_setting(KDF_SETTING)
+            store.delete_setting(CHECK_SETTING)
+            counts["instance keys"] = 1
         store.add_pending_event(now.isoformat(timespec="microseconds"), SHRED_ACTOR, "shred")
     compacted = store.compact()
     destroyed = []
