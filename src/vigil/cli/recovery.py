@@ -87,7 +87,8 @@ def split_command(threshold: int, shares: int, wraps_file: Path | None) -> None:
     click.echo("wrapped: " + ", ".join(f"{name} v{version}" for name, version in split.wrapped))
     if split.not_wrapped:
         click.echo(
-            "NOT wrapped (you hold no key of these; their members must run a split): "
+            "NOT wrapped, so not recoverable (you hold no key of these; split again once you "
+            "are a member): "
             + ", ".join(f"{name} v{version}" for name, version in split.not_wrapped)
         )
     if wraps_file is not None:
