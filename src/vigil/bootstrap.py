@@ -1,7 +1,8 @@
 """The composition root: builds one Vigil object from settings for the CLI, the web and tests."""
 
+import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +13,12 @@ from vigil.crypto.blind_index import PERSON_NAME_BITS, BlindIndex, derive_index_
 from vigil.crypto.database_keys import DatabaseKeyFile, KeyFileBroken, open_database_key
 from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.keyring import PassphraseKeyring
+from vigil.crypto.recovery_keys import ShamirRecoveryKeys
 from vigil.crypto.sealing import XChaChaCipher
 from vigil.crypto.user_keys import UnlockedUser, UserKeyring
-from vigil.services import accounts, compartments, instance, person_search
+from vigil.services import accounts, compartments, instance, person_search, recovery, shredding
 from vigil.services.accounts import Session
-from vigil.services.ports import CompartmentIndex, UserKeys, UserRow, WrongPassphrase
+from vigil.services.ports import Cipher, CompartmentIndex, UserKeys, UserRow, WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
 from vigil.services.workspace import (
     DEFAULT_COMPARTMENT,
@@ -34,6 +36,7 @@ from vigil.storage.engine import (
     make_engine,
     migrate,
 )
+from vigil.storage.key_tables import destroy_key_file
 from vigil.storage.record_store import SqlRecordStore
 
 DEFAULT_USER = "admin"
@@ -371,3 +374,121 @@ class Vigil:
         self.passphrase = None
         self.user_keys.forget()
         self.engine.dispose()
+
+    # Trustee recovery and emergency shredding (services/recovery.py, services/shredding.py).
+
+    def split_recovery(self, threshold: int, shares: int) -> recovery.Split:
+        """Split a new recovery key among trustees (the signed-in administrator's keys)."""
+        if self.session is None or self.workspace.audit is None:
+            raise Locked("a recovery split needs a signed-in administrator")
+        split = recovery.split_recovery(
+            self.store,
+            self.user_keys,
+            ShamirRecoveryKeys(),
+            self.session,
+            self.workspace.audit,
+            threshold,
+            shares,
+            self.workspace.clock(),
+        )
+        if self.database_key is not None:
+            public = bytes.fromhex(self.store.read_setting(recovery.PUBLIC_KEY_SETTING) or "")
+            sealed = self.user_keys.wrap_for(public, self.database_key)
+            DatabaseKeyFile(self.settings.key_file).set_recovery(public, sealed)
+            split = dataclasses.replace(
+                split, wraps_document=recovery.with_database_key(split.wraps_document, sealed)
+            )
+        return split
+
+    def recovery_wraps(self) -> str:
+        """Return the recovery wraps to keep off this machine (with the database file's key)."""
+        document = recovery.current_wraps_document(self.store)
+        held = DatabaseKeyFile(self.settings.key_file).recovery() if self.database_key else None
+        return document if held is None else recovery.with_database_key(document, held[1])
+
+    def _open_database_by_recovery(
+        self, shares: Sequence[str], wraps_file: recovery.WrapsFile | None
+    ) -> tuple[bytes, bytes]:
+        """Key a locked embedded database with the trustees' shares; return the recovery public
+        key and the sealed database key, to write back into the side file."""
+        held = DatabaseKeyFile(self.settings.key_file).recovery()
+        if wraps_file is not None and wraps_file.database_key is not None:
+            held = (wraps_file.public_key, wraps_file.database_key)
+        if held is None:
+            raise recovery.RecoveryFailed(
+                "the database file's key was never wrapped for recovery, or its side file is "
+                "gone: give the off-machine copy with --wraps-file; nothing was changed"
+            )
+        keys = ShamirRecoveryKeys()
+        private = keys.combine(shares)
+        if keys.public_key(private) != held[0]:
+            raise recovery.RecoveryFailed(
+                "these shares do not belong to this recovery key (shares of an older split?); "
+                "nothing was changed"
+            )
+        self.database_key = keys.unwrap(private, held[1])
+        self._prepare()
+        return held
+
+    def restore_user(
+        self,
+        name: str,
+        shares: Sequence[str],
+        passphrase: str,
+        wraps_file: recovery.WrapsFile | None = None,
+        compartments: Sequence[str] = (),
+    ) -> recovery.Restored:
+        """Give a user a new passphrase and their compartments' keys back, with k shares."""
+
+        def open_audit(cipher: Cipher) -> SignedAuditLog:
+            signer = open_signer(self.store, cipher)
+            return SignedAuditLog(
+                self.store, signer, recovery.RECOVERY_HOLDER, self.workspace.clock
+            )
+
+        held = self._open_database_by_recovery(shares, wraps_file) if self.locked else None
+        restored = recovery.restore_user(
+            self.store,
+            self.user_keys,
+            ShamirRecoveryKeys(),
+            open_audit,
+            name,
+            shares,
+            passphrase,
+            wraps_file,
+            compartments,
+        )
+        if self.database_key is not None:
+            user = self.store.get_user(name)
+            assert user is not None  # noqa: S101 - restore_user checked it
+            file = DatabaseKeyFile(self.settings.key_file)
+            fresh = not file.exists()
+            self._add_key_entries([user], fresh=fresh)
+            if fresh and held is not None:
+                file.set_recovery(*held)
+        return restored
+
+    def key_files(self) -> list[Path]:
+        """Key files kept beside the database, destroyed by `vigil shred` after its keys.
+
+        On the embedded database this is the side file that holds the database file's key:
+        without it (and without the off-machine wraps file) the whole file is unreadable.
+        """
+        return [self.settings.key_file] if self.settings.key_file.exists() else []
+
+    def shred(self) -> shredding.Shredded:
+        """Destroy every wrapped key of this instance, then the key files; needs no sign-in.
+
+        An encrypted embedded database that nobody has opened cannot be written to: destroying
+        its side file destroys the only way to its key, and so everything in it at once.
+        """
+        if self.locked:
+            files = [str(path) for path in self.key_files()]
+            destroyed = [path for path in files if destroy_key_file(path)]
+            return shredding.Shredded({"database key files": len(destroyed)}, True, destroyed)
+        return shredding.shred(
+            self.store,
+            self.workspace.clock(),
+            [str(path) for path in self.key_files()],
+            destroy_key_file,
+        )

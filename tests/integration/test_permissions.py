@@ -117,6 +117,7 @@ OPERATIONS: dict[str, tuple[str, Operation]] = {
             w.me.workspace, w.me.store, w.me.user_keys, _session(w.me), "default", "admin"
         ),
     ),
+    "split the recovery key": ("recovery.manage", lambda w: w.me.split_recovery(2, 3)),
     "re-encrypt a compartment": (
         "compartment.rekey",
         lambda w: compartments.rekey(

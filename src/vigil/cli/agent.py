@@ -175,8 +175,15 @@ def fetch(home: Path) -> HeldKeys | None:
 
 
 def stop(home: Path) -> bool:
-    """Ask the agent to exit; tell whether one was running."""
-    return _ask(home, "stop") is not None
+    """Ask the agent to exit; tell whether one was running. Returns once its socket is gone
+    (or after two seconds), so that the next command finds no session."""
+    if _ask(home, "stop") is None:
+        return False
+    path, waited = socket_path(home), 0.0
+    while path.exists() and waited < 2.0:
+        time.sleep(0.02)
+        waited += 0.02
+    return True
 
 
 def start(home: Path, held: HeldKeys, idle_minutes: float) -> None:

@@ -93,13 +93,17 @@ def sign_in(vigil: Vigil, use_agent: bool = True) -> None:
 
 
 @contextmanager
-def opened(unlock: bool = True, use_agent: bool = True) -> Iterator[Vigil]:
-    """Open the instance named by the environment, sign in unless asked not to, close it after."""
+def opened(unlock: bool = True, use_agent: bool = True, locked_ok: bool = False) -> Iterator[Vigil]:
+    """Open the instance named by the environment, sign in unless asked not to, close it after.
+
+    An encrypted embedded database is signed into even when not asked, unless ``locked_ok``
+    (trustee recovery and shredding work without anyone's passphrase).
+    """
     settings = Settings.from_environment()
     vigil = Vigil.open(settings)
     _log_to(settings)
     try:
-        if unlock or vigil.locked:
+        if unlock or (vigil.locked and not locked_ok):
             sign_in(vigil, use_agent)
         yield vigil
     finally:

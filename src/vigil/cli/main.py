@@ -3,7 +3,17 @@
 import click
 
 from vigil import __version__
-from vigil.cli import adding, audit, compartments, finding, instance, session, users, viewing
+from vigil.cli import (
+    adding,
+    audit,
+    compartments,
+    finding,
+    instance,
+    recovery,
+    session,
+    users,
+    viewing,
+)
 from vigil.cli.context import VigilGroup
 
 
@@ -16,9 +26,9 @@ def cli() -> None:
     """
 
 
-for _group in (*adding.GROUPS, audit.audit, users.user, compartments.compartment):
+for _group in (*adding.GROUPS, audit.audit, users.user, compartments.compartment, *recovery.GROUPS):
     cli.add_command(_group)
-for _command in (*viewing.COMMANDS, *instance.COMMANDS, *session.COMMANDS):
+for _command in (*viewing.COMMANDS, *instance.COMMANDS, *session.COMMANDS, *recovery.COMMANDS):
     cli.add_command(_command)
 for _command in finding.PERSON_COMMANDS:
     adding.person.add_command(_command)

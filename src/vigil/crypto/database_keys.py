@@ -102,6 +102,24 @@ class DatabaseKeyFile:
             }
         self._write(json.dumps(content, indent=1, sort_keys=True) + "\n")
 
+    def set_recovery(self, public_key: bytes, sealed_database_key: bytes) -> None:
+        """Keep the database key sealed to the organisation's recovery key (trustees' shares)."""
+        content = self._load()
+        content["recovery"] = {
+            "public_key": public_key.hex(),
+            "database_key": sealed_database_key.hex(),
+        }
+        self._write(json.dumps(content, indent=1, sort_keys=True) + "\n")
+
+    def recovery(self) -> tuple[bytes, bytes] | None:
+        """Return (recovery public key, sealed database key), or None before any split."""
+        if not self.path.exists():
+            return None
+        raw = self._load().get("recovery")
+        if not isinstance(raw, dict):
+            return None
+        return bytes.fromhex(raw["public_key"]), bytes.fromhex(raw["database_key"])
+
     def _write(self, text: str) -> None:
         temporary = self.path.with_name(self.path.name + ".new")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from vigil.domain.codes import RecordKind
-from vigil.services import person_search
+from vigil.services import person_search, recovery
 from vigil.services.accounts import Session
 from vigil.services.permissions import NotAllowed, check
 from vigil.services.ports import AccountStore, Cipher, KeyWrap, RecordStore, SealedRow, UserKeys
@@ -22,9 +22,6 @@ BATCH = 2000
 _NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyz0123456789-_. ")
 
 Progress = Callable[[int], None]
-# Called with (compartment, key version, key) whenever a new key version exists, so that
-# holders other than users (the organisation's recovery key) get their wrap too.
-NewKeyHook = Callable[[str, int, bytes], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +110,6 @@ def create(
     session: Session,
     name: str,
     members: tuple[str, ...] = (),
-    on_new_key: NewKeyHook | None = None,
 ) -> None:
     """Create a compartment with a new random key, held by its creator and the named members."""
     check(session.user.name, session.user.role, "compartment.manage")
@@ -125,8 +121,7 @@ def create(
         store.save_compartment(name, 1)
         for user in dict.fromkeys((session.user.name, *members)):
             _wrap_to(store, keys, name, 1, key, user)
-        if on_new_key:
-            on_new_key(name, 1, key)
+        recovery.wrap_for_recovery(store, keys, name, 1, key)
         holders = ",".join(dict.fromkeys((session.user.name, *members)))
         ws.record_event("compartment-create", None, {"compartment": name, "members": holders})
         person_search.mark_index_built(ws.store, name, 1)  # nobody to index yet
@@ -161,7 +156,6 @@ def remove_member(
     session: Session,
     name: str,
     user: str,
-    on_new_key: NewKeyHook | None = None,
 ) -> int:
     """Take a user's keys away and start a new key version; return it.
 
@@ -185,8 +179,7 @@ def remove_member(
         store.save_compartment(name, version)
         for member in remaining:
             _wrap_to(store, keys, name, version, key, member)
-        if on_new_key:
-            on_new_key(name, version, key)
+        recovery.wrap_for_recovery(store, keys, name, version, key)
         ws.record_event(
             "member-remove", None, {"compartment": name, "user": user, "key_version": str(version)}
         )

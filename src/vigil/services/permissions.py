@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"admin", "coordinator"}),
     "user.manage": frozenset({"admin"}),
     "compartment.manage": frozenset({"admin"}),
+    # splitting the organisation recovery key among trustees
+    "recovery.manage": frozenset({"admin"}),
     # re-encrypting a compartment after a member left, rebuilding its name index: members
     "compartment.rekey": frozenset({"admin", "coordinator", "documenter"}),
 }

@@ -385,6 +385,10 @@ class AccountStore(Protocol):
         """Return and remove the events awaiting a signature, oldest first."""
         ...
 
+    def read_setting(self, key: str) -> str | None:
+        """Return an instance setting (the recovery public key, for instance)."""
+        ...
+
 
 class UserSecrets(Protocol):
     """A signed-in user's private key, in memory for the session only."""

@@ -13,6 +13,7 @@ from vigil.domain.errors import InvalidCode
 from vigil.services.ports import AuditRow, RecordQuery, SealedRow, StoredRecord, Version
 from vigil.storage import queries
 from vigil.storage.account_tables import AccountTables
+from vigil.storage.key_tables import KeyTables
 from vigil.storage.tables import (
     LINK_TABLES,
     RECORD_TABLES,
@@ -84,7 +85,7 @@ def _audit_row(row: Any) -> AuditRow:
     )
 
 
-class SqlRecordStore(AccountTables):
+class SqlRecordStore(AccountTables, KeyTables):
     """Keeps records on SQLite or PostgreSQL through one code path."""
 
     def __init__(self, engine: sa.Engine) -> None:
