@@ -33,6 +33,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.security
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -7,6 +7,7 @@ committed on its own, so an interrupted rotation resumes where it stopped. Once 
 under an old version remains, the old versions' wraps are deleted.
 """
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -14,7 +15,15 @@ from vigil.domain.codes import RecordKind
 from vigil.services import person_search, recovery
 from vigil.services.accounts import Session
 from vigil.services.permissions import NotAllowed, check
-from vigil.services.ports import AccountStore, Cipher, KeyWrap, RecordStore, SealedRow, UserKeys
+from vigil.services.ports import (
+    AccountStore,
+    Cipher,
+    CompartmentIndex,
+    KeyWrap,
+    RecordStore,
+    SealedRow,
+    UserKeys,
+)
 from vigil.services.stored import seal_context
 from vigil.services.workspace import INSTANCE_COMPARTMENT, Workspace
 
@@ -190,15 +199,20 @@ def remove_member(
     return version
 
 
-def _reseal(rows: list[SealedRow], cipher: Cipher, current: int) -> list[SealedRow]:
-    changed = []
+def _reseal(
+    rows: list[SealedRow], cipher: Cipher, current: int
+) -> tuple[list[SealedRow], dict[str, bytes]]:
+    """Seal again under the current key what is sealed under an older one; also return the
+    plaintexts opened (by code), in memory only, for the name index."""
+    changed, opened = [], {}
     for row in rows:
         if cipher.version_of(row.sealed) == current:
             continue
         context = seal_context(row.kind, row.code)
-        fresh = cipher.seal(cipher.open(row.sealed, context), context)
-        changed.append(SealedRow(row.kind, row.code, fresh, row.id))
-    return changed
+        plain = cipher.open(row.sealed, context)
+        changed.append(SealedRow(row.kind, row.code, cipher.seal(plain, context), row.id))
+        opened[row.code] = plain
+    return changed, opened
 
 
 def _batches(
@@ -241,24 +255,44 @@ def rekey(
     if current is None or current not in session.keys.get(name, {}):
         raise NotAllowed(f"you hold no current key of compartment {name!r}")
     cipher = session.cipher(keys, name)
-    resealed = 0
+    ws.rebuild_indexes()
+    target = ws.name_indexes.get(name)
+    resealed = indexed = 0
     for kind, rows in _batches(ws.store, name, batch):
-        changed = _reseal(rows, cipher, current)
+        changed, opened = _reseal(rows, cipher, current)
         with ws.store.transaction():
             ws.store.reseal(kind, changed)
+            if kind is RecordKind.PERSON and target is not None and opened:
+                # the name index follows the key: a person's terms are rewritten in the same
+                # transaction as their identity, so a resumed run finds both done or neither
+                ws.store.replace_person_tokens(name, _terms(target, opened))
+                indexed += len(opened)
         resealed += len(changed)
         if progress:
             progress(len(rows))
     with store.transaction():
         deleted = store.delete_wraps(name, below=current)
+        person_search.mark_index_built(ws.store, name, current)
         ws.record_event(
             "rekey",
             None,
-            {"compartment": name, "key_version": str(current), "resealed": str(resealed)},
+            {
+                "compartment": name,
+                "key_version": str(current),
+                "resealed": str(resealed),
+                "indexed": str(indexed),
+            },
         )
     session.keys[name] = {current: session.keys[name][current]}
     ws.ciphers[name] = session.cipher(keys, name)
     ws.rebuild_indexes()
-    if name in ws.name_indexes:
-        person_search.reindex_compartment(ws, ws.name_indexes[name])
     return RekeyResult(resealed, deleted)
+
+
+def _terms(target: CompartmentIndex, opened: dict[str, bytes]) -> dict[str, set[str]]:
+    return {
+        code: person_search.person_terms(
+            target.names, person_search.identity_names(json.loads(plain))
+        )
+        for code, plain in opened.items()
+    }
