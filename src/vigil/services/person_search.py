@@ -16,6 +16,7 @@ Everything here takes the compartment and its index explicitly (a ``CompartmentI
 that records of several compartments, and re-indexing during a key rotation, use the same calls.
 """
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,11 +27,10 @@ from vigil.domain.records import Identity
 from vigil.services.ports import (
     CompartmentIndex,
     NameIndex,
-    RecordQuery,
     RecordStore,
     StoredRecord,
 )
-from vigil.services.stored import open_sealed
+from vigil.services.stored import open_sealed, seal_context
 from vigil.services.workspace import Locked, Workspace
 
 SPELLING = "t"
@@ -181,27 +181,16 @@ def reindex_compartment(ws: Workspace, target: CompartmentIndex) -> int:
     count = 0
     with store.transaction():
         store.clear_person_tokens(target.compartment)
-        offset = 0
-        while True:
-            page = store.find(
-                RecordQuery(
-                    RecordKind.PERSON,
-                    limit=_PAGE,
-                    offset=offset,
-                    compartments=[target.compartment],
-                )
-            )
+        last = ""
+        # only persons with a sealed section have names; walk them by code, a page at a time
+        while rows := store.sealed_current(RecordKind.PERSON, target.compartment, last, _PAGE):
             batch: dict[str, set[str]] = {}
-            for stored in page:
-                if compartment_of(stored) != target.compartment:
-                    continue
-                names = identity_names(open_sealed(stored, target.cipher)) if stored.sealed else []
-                batch[stored.code] = person_terms(target.names, names)
+            for row in rows:
+                plain = target.cipher.open(row.sealed, seal_context(row.kind, row.code))
+                batch[row.code] = person_terms(target.names, identity_names(json.loads(plain)))
             store.replace_person_tokens(target.compartment, batch)
             count += len(batch)
-            if len(page) < _PAGE:
-                break
-            offset += _PAGE
+            last = rows[-1].code
         mark_index_built(store, target.compartment, target.key_version)
         ws.record_event(
             "reindex",
