@@ -197,7 +197,9 @@ class RecordStore(Protocol):
         """Return how many current records of each kind these compartments (or all) hold."""
         ...
 
-    def incidents_per_year(self, compartments: Sequence[str]) -> list[tuple[int, int]]:
+    def incidents_per_year(
+        self, compartments: Sequence[str] | None = None
+    ) -> list[tuple[int, int]]:
         """Return (year of earliest possible day, number of incidents), for dated incidents."""
         ...
 
@@ -237,6 +239,10 @@ class RecordStore(Protocol):
         A person's score is the sum, over the groups, of the highest weight of the group's
         terms that the person holds; ties are ordered by code.
         """
+        ...
+
+    def compartments(self) -> list[tuple[str, int]]:
+        """Return every compartment with its current key version, by name."""
         ...
 
     def read_setting(self, key: str) -> str | None:

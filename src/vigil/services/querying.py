@@ -64,7 +64,7 @@ def build_query(ws: Workspace, kind: RecordKind, filters: ListFilters) -> Record
         qualifier=parse_qualifier(filters.qualifier).value if filters.qualifier else None,
         limit=max(1, min(filters.limit, MAX_PAGE)),
         offset=max(0, filters.offset),
-        compartments=ws.readable,
+        compartments=ws.compartment_filter(),
     )
 
 
@@ -110,7 +110,7 @@ class Overview:
 def overview(ws: Workspace) -> Overview:
     """Summarise the store: how many records, incidents per year, how counts grew and differ."""
     ws.require("record.read")
-    readable = ws.readable
+    readable = ws.compartment_filter()
     result = Overview(ws.store.count_by_kind(readable), ws.store.incidents_per_year(readable))
     query = RecordQuery(
         kind=RecordKind.CLAIM,

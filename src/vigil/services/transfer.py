@@ -86,7 +86,7 @@ def export_lines(ws: Workspace, keyring: Keyring, options: ExportOptions) -> Ite
     ws.require("export.full")
     header, target = _header(ws, keyring, options)
     yield json.dumps(header, ensure_ascii=False)
-    for version in ws.store.versions(ws.readable):
+    for version in ws.store.versions(ws.compartment_filter()):
         sealed: dict[str, Any] = {}
         if version.sealed is not None:
             source = ws.cipher_for(version.compartment)

@@ -71,6 +71,13 @@ class Workspace:
         """The compartments whose records the actor may see: those they hold a key of."""
         return tuple(sorted(c for c in self.ciphers if c != INSTANCE_COMPARTMENT))
 
+    def compartment_filter(self) -> tuple[str, ...] | None:
+        """The compartments a query must be limited to, or None when the actor reads every
+        compartment there is (the common case, where a filter would only cost time)."""
+        every = {name for name, _ in self.store.compartments()} - {INSTANCE_COMPARTMENT}
+        readable = self.readable
+        return None if every <= set(readable) else readable
+
     def can_read(self, compartment: str) -> bool:
         return compartment in self.ciphers and compartment != INSTANCE_COMPARTMENT
 

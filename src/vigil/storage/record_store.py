@@ -325,12 +325,18 @@ class SqlRecordStore(AccountTables, KeyTables):
                 counts[kind] = conn.scalar(stmt) or 0
         return counts
 
-    def incidents_per_year(self, compartments: Sequence[str]) -> list[tuple[int, int]]:
+    def incidents_per_year(
+        self, compartments: Sequence[str] | None = None
+    ) -> list[tuple[int, int]]:
         year = sa.extract("year", incident.c.period_lo)
         stmt = (
             sa.select(year, sa.func.count())
             .where(incident.c.period_lo > _FIRST_YEAR)
-            .where(incident.c.compartment.in_(list(compartments)))
+            .where(
+                sa.true()
+                if compartments is None
+                else incident.c.compartment.in_(list(compartments))
+            )
             .group_by(year)
             .order_by(year)
         )
