@@ -53,10 +53,12 @@ def _filters(query: RecordQuery, table: sa.Table) -> list[sa.ColumnElement[bool]
         where += [table.c[lo] <= query.period[1], table.c[hi] >= query.period[0]]
     if query.places is not None:
         if kind is RecordKind.INCIDENT:
+            # probe by incident, then test the place: as an expression the long list of
+            # places in a subtree is not turned into one index probe per place
             where.append(
                 sa.exists().where(
                     incident_place.c.incident == incident.c.code,
-                    incident_place.c.place.in_(query.places),
+                    incident_place.c.place.concat("").in_(query.places),
                 )
             )
         elif "place" in table.c:
@@ -67,7 +69,7 @@ def _filters(query: RecordQuery, table: sa.Table) -> list[sa.ColumnElement[bool]
         if kind is RecordKind.INCIDENT:
             where.append(
                 sa.exists().where(
-                    act.c.incident == incident.c.code, act.c.type.in_(query.act_types)
+                    act.c.incident == incident.c.code, act.c.type.concat("").in_(query.act_types)
                 )
             )
         elif kind is RecordKind.ACT:
