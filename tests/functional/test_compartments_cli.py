@@ -81,3 +81,25 @@ def test_refusals_are_one_line(run) -> None:  # type: ignore[no-untyped-def]
     one_line_error(run("compartment", "remove-member", "default", "nobody"), "not a member")
     one_line_error(run("compartment", "add-member", "nowhere", "admin"), "no key")
     one_line_error(run("compartment", "rekey", "nowhere"), "no current key")
+
+
+def test_a_new_key_version_reminds_to_rewrite_the_wraps_file(run) -> None:  # type: ignore[no-untyped-def]
+    assert "recovery wraps" not in run("compartment", "create", "Before").output
+    assert run("recovery", "split", "--threshold", "2", "--shares", "2").exit_code == 0
+    created = run("compartment", "create", TEAM)
+    assert created.exit_code == 0 and "vigil recovery wraps FILE" in created.output
+    assert (
+        run(
+            "user",
+            "add",
+            "amina",
+            "--role",
+            "viewer",
+            "--compartment",
+            TEAM,
+            VIGIL_NEW_PASSPHRASE=PASSPHRASE,
+        ).exit_code
+        == 0
+    )
+    removed = run("compartment", "remove-member", TEAM, "amina")
+    assert removed.exit_code == 0 and "vigil recovery wraps FILE" in removed.output

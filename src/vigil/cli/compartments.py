@@ -10,6 +10,7 @@ from vigil.cli.context import log, opened
 from vigil.cli.output import emit_json, table
 from vigil.services import compartments as service
 from vigil.services.accounts import Session
+from vigil.services.recovery import PUBLIC_KEY_SETTING
 
 
 @click.group()
@@ -64,8 +65,9 @@ def create_compartment(name: str, members: tuple[str, ...]) -> None:
         service.create(
             vigil.workspace, vigil.store, vigil.user_keys, _session(vigil), name, members
         )
+        click.echo(f"created compartment {name!r}")
+        _remind_wraps(vigil)
     log.info("created a compartment")
-    click.echo(f"created compartment {name!r}")
 
 
 @compartment.command("add-member")
@@ -78,6 +80,16 @@ def add_member(name: str, user: str) -> None:
             vigil.workspace, vigil.store, vigil.user_keys, _session(vigil), name, user
         )
     click.echo(f"{user} is now a member of {name!r}")
+
+
+def _remind_wraps(vigil: Vigil) -> None:
+    """A new key version is wrapped to the recovery key on the instance; the off-machine copy
+    of the wraps does not have it until it is written again."""
+    if vigil.store.read_setting(PUBLIC_KEY_SETTING) is not None:
+        click.echo(
+            "the recovery wraps changed: write a new off-machine copy with "
+            "`vigil recovery wraps FILE`, or a shred would lose this key"
+        )
 
 
 def _rekey(vigil: Vigil, name: str) -> None:
@@ -115,6 +127,7 @@ def remove_member(name: str, user: str, later: bool) -> None:
         click.echo(f"removed {user} from {name!r}; new data is sealed under key version {version}")
         if not later:
             _rekey(vigil, name)
+        _remind_wraps(vigil)
 
 
 @compartment.command("rekey")
