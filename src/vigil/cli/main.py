@@ -10,6 +10,7 @@ from vigil.cli import (
     finding,
     instance,
     recovery,
+    serve,
     session,
     users,
     viewing,
@@ -28,7 +29,13 @@ def cli() -> None:
 
 for _group in (*adding.GROUPS, audit.audit, users.user, compartments.compartment, *recovery.GROUPS):
     cli.add_command(_group)
-for _command in (*viewing.COMMANDS, *instance.COMMANDS, *session.COMMANDS, *recovery.COMMANDS):
+for _command in (
+    *viewing.COMMANDS,
+    *instance.COMMANDS,
+    *session.COMMANDS,
+    *recovery.COMMANDS,
+    *serve.COMMANDS,
+):
     cli.add_command(_command)
 for _command in finding.PERSON_COMMANDS:
     adding.person.add_command(_command)
