@@ -46,6 +46,20 @@ def key_rows(settings: Settings) -> tuple[list[tuple[object, ...]], list[tuple[o
     return wraps, users
 
 
+def restore_user(run: Run, user: str, shares_file: str, *options: str) -> Result:
+    """Run `vigil recovery restore` for a user with a file of shares and the new passphrase."""
+    return run(
+        "recovery",
+        "restore",
+        "--user",
+        user,
+        "--shares-file",
+        shares_file,
+        *options,
+        VIGIL_NEW_PASSPHRASE=NEW,
+    )
+
+
 def reveal(run: Run, code: str, user: str, passphrase: str) -> Result:
     return run("show", code, "--reveal", "--json", VIGIL_USER=user, VIGIL_PASSPHRASE=passphrase)
 
@@ -65,15 +79,7 @@ def test_k_shares_restore_a_user_who_lost_their_passphrase(
 ) -> None:
     shares = shares_of(run("recovery", "split", "--threshold", "2", "--shares", "3"))
     assert len(shares) == 3
-    restored = run(
-        "recovery",
-        "restore",
-        "--user",
-        "ruslan",
-        "--shares-file",
-        write_shares(tmp_path, [shares[2], shares[0]]),
-        VIGIL_NEW_PASSPHRASE=NEW,
-    )
+    restored = restore_user(run, "ruslan", write_shares(tmp_path, [shares[2], shares[0]]))
     assert restored.exit_code == 0, restored.output
     assert "restored ruslan" in restored.output
     shown = reveal(run, recorded, "ruslan", NEW)
@@ -103,15 +109,7 @@ def test_k_minus_one_shares_fail_and_change_nothing(
 ) -> None:
     shares = shares_of(run("recovery", "split", "--threshold", "3", "--shares", "5"))
     before = key_rows(settings)
-    result = run(
-        "recovery",
-        "restore",
-        "--user",
-        "ruslan",
-        "--shares-file",
-        write_shares(tmp_path, shares[1:3]),
-        VIGIL_NEW_PASSPHRASE=NEW,
-    )
+    result = restore_user(run, "ruslan", write_shares(tmp_path, shares[1:3]))
     assert result.exit_code != 0
     assert result.output.strip().splitlines() == [
         "Error: not enough shares: have 2 of 3; nothing was changed"
@@ -126,25 +124,9 @@ def test_a_share_from_another_split_fails(
     old = shares_of(run("recovery", "split", "--threshold", "2", "--shares", "3"))
     new = shares_of(run("recovery", "split", "--threshold", "2", "--shares", "3"))
     before = key_rows(settings)
-    mixed = run(
-        "recovery",
-        "restore",
-        "--user",
-        "ruslan",
-        "--shares-file",
-        write_shares(tmp_path, [new[0], old[1]]),
-        VIGIL_NEW_PASSPHRASE=NEW,
-    )
+    mixed = restore_user(run, "ruslan", write_shares(tmp_path, [new[0], old[1]]))
     assert mixed.exit_code != 0 and "shares come from different splits" in mixed.output
-    outdated = run(
-        "recovery",
-        "restore",
-        "--user",
-        "ruslan",
-        "--shares-file",
-        write_shares(tmp_path, old[:2]),
-        VIGIL_NEW_PASSPHRASE=NEW,
-    )
+    outdated = restore_user(run, "ruslan", write_shares(tmp_path, old[:2]))
     assert outdated.exit_code != 0 and "do not belong to this recovery key" in outdated.output
     assert key_rows(settings) == before
 
@@ -226,39 +208,13 @@ def test_after_shred_shares_and_the_wraps_file_bring_the_data_back(
     assert ("database_key" in document) is settings.embedded
     assert run("shred", "--yes-destroy-all-keys").exit_code == 0
     shares_file = write_shares(tmp_path, shares[1:])
-    without = run(
-        "recovery",
-        "restore",
-        "--user",
-        "ruslan",
-        "--shares-file",
-        shares_file,
-        VIGIL_NEW_PASSPHRASE=NEW,
-    )
+    without = restore_user(run, "ruslan", shares_file)
     assert without.exit_code != 0 and "--wraps-file" in without.output
-    restored = run(
-        "recovery",
-        "restore",
-        "--user",
-        "ruslan",
-        "--shares-file",
-        shares_file,
-        "--wraps-file",
-        str(wraps_file),
-        VIGIL_NEW_PASSPHRASE=NEW,
-    )
+    restored = restore_user(run, "ruslan", shares_file, "--wraps-file", str(wraps_file))
     assert restored.exit_code == 0, restored.output
     shown = reveal(run, recorded, "ruslan", NEW)
     assert json.loads(shown.output)["identity"]["names"] == [HIDDEN]
-    admin = run(
-        "recovery",
-        "restore",
-        "--user",
-        "admin",
-        "--shares-file",
-        shares_file,
-        VIGIL_NEW_PASSPHRASE=NEW,
-    )
+    admin = restore_user(run, "admin", shares_file)
     assert admin.exit_code == 0, admin.output
     assert reveal(run, recorded, "admin", NEW).exit_code == 0
     entries = json.loads(run("audit", "show", "--json", VIGIL_PASSPHRASE=NEW).output)
@@ -287,17 +243,7 @@ def test_no_share_or_recovery_key_is_written_anywhere(
     )
     shares_file = write_shares(tmp_path, shares[:2])
     run("shred", "--yes-destroy-all-keys")
-    restored = run(
-        "recovery",
-        "restore",
-        "--user",
-        "admin",
-        "--shares-file",
-        shares_file,
-        "--wraps-file",
-        str(wraps_file),
-        VIGIL_NEW_PASSPHRASE=NEW,
-    )
+    restored = restore_user(run, "admin", shares_file, "--wraps-file", str(wraps_file))
     assert restored.exit_code == 0, restored.output
     private = combine_shares(shares)
     secrets = [*shares, *(s.split(":")[-1] for s in shares), private.hex()]

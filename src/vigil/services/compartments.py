@@ -65,11 +65,7 @@ def _check_name(name: str) -> None:
 
 
 def _members(store: AccountStore, name: str, version: int) -> list[str]:
-    return sorted(
-        w.holder
-        for w in store.wraps_of(name)
-        if w.key_version == version and not w.holder.startswith("@")
-    )
+    return sorted(w.holder for w in store.wraps_of(name) if w.key_version == version and w.to_user)
 
 
 def ensure_instance(store: AccountStore, keys: UserKeys, session: Session) -> bool:
@@ -235,7 +231,7 @@ def _batches(
 
 def sealed_count(ws: Workspace, name: str) -> int:
     """Return how many sealed sections (history and current) a rotation has to look at."""
-    return sum(len(rows) for _, rows in _batches(ws.store, name, 50_000))
+    return ws.store.count_sealed(name)
 
 
 def rekey(

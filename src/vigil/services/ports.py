@@ -207,6 +207,10 @@ class RecordStore(Protocol):
         """Return history entries of a compartment with a sealed section, by id after ``after``."""
         ...
 
+    def count_sealed(self, compartment: str) -> int:
+        """Return how many sealed sections (history and current) a compartment holds."""
+        ...
+
     def sealed_current(
         self, kind: RecordKind, compartment: str, after: str, limit: int
     ) -> list[SealedRow]:
@@ -342,6 +346,11 @@ class KeyWrap:
     key_version: int
     holder: str
     wrapped: bytes
+
+    @property
+    def to_user(self) -> bool:
+        """Whether the holder is a user; other holders (the recovery key) start with "@"."""
+        return not self.holder.startswith("@")
 
 
 class AccountStore(Protocol):

@@ -79,7 +79,7 @@ def shred(
         members: dict[str, list[str]] = json.loads(recorded) if recorded else {}
         held: dict[str, set[str]] = {}
         for wrap in store.all_wraps():
-            if not wrap.holder.startswith("@"):
+            if wrap.to_user:
                 held.setdefault(wrap.holder, set()).add(wrap.compartment)
         members.update({user: sorted(names) for user, names in held.items()})
         store.write_setting(MEMBERS_SETTING, json.dumps(dict(sorted(members.items()))))

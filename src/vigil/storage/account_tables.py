@@ -49,14 +49,14 @@ class AccountTables:
         with self.transaction(), self._conn() as conn:
             conn.execute(compartment_key.insert().values(**asdict(wrap)))
 
-    def wraps_for(self, holder: str) -> list[KeyWrap]:
+    def _wraps(self, where: sa.ColumnElement[bool], *order: sa.Column[object]) -> list[KeyWrap]:
         with self._conn() as conn:
-            rows = conn.execute(
-                sa.select(compartment_key)
-                .where(compartment_key.c.holder == holder)
-                .order_by(compartment_key.c.compartment, compartment_key.c.key_version)
-            )
+            rows = conn.execute(sa.select(compartment_key).where(where).order_by(*order))
             return [KeyWrap(**row._asdict()) for row in rows]
+
+    def wraps_for(self, holder: str) -> list[KeyWrap]:
+        key = compartment_key.c
+        return self._wraps(key.holder == holder, key.compartment, key.key_version)
 
     def compartments(self) -> list[tuple[str, int]]:
         with self._conn() as conn:
@@ -64,13 +64,8 @@ class AccountTables:
             return [(row.name, row.key_version) for row in rows]
 
     def wraps_of(self, name: str) -> list[KeyWrap]:
-        with self._conn() as conn:
-            rows = conn.execute(
-                sa.select(compartment_key)
-                .where(compartment_key.c.compartment == name)
-                .order_by(compartment_key.c.holder, compartment_key.c.key_version)
-            )
-            return [KeyWrap(**row._asdict()) for row in rows]
+        key = compartment_key.c
+        return self._wraps(key.compartment == name, key.holder, key.key_version)
 
     def delete_wraps(self, name: str, holder: str | None = None, below: int | None = None) -> int:
         stmt = compartment_key.delete().where(compartment_key.c.compartment == name)

@@ -24,6 +24,9 @@ class KeyTables:
     def transaction(self) -> AbstractContextManager[None]:
         raise NotImplementedError
 
+    def _wraps(self, where: sa.ColumnElement[bool], *order: sa.Column[object]) -> list[KeyWrap]:
+        raise NotImplementedError  # AccountTables has it
+
     def key_versions(self) -> list[tuple[str, int]]:
         with self._conn() as conn:
             wrapped = conn.execute(
@@ -33,15 +36,8 @@ class KeyTables:
             return sorted({(row[0], row[1]) for row in [*wrapped, *current]})
 
     def all_wraps(self) -> list[KeyWrap]:
-        with self._conn() as conn:
-            rows = conn.execute(
-                sa.select(compartment_key).order_by(
-                    compartment_key.c.compartment,
-                    compartment_key.c.key_version,
-                    compartment_key.c.holder,
-                )
-            )
-            return [KeyWrap(**row._asdict()) for row in rows]
+        key = compartment_key.c
+        return self._wraps(sa.true(), key.compartment, key.key_version, key.holder)
 
     def delete_holder_wraps(self, holder: str) -> None:
         with self.transaction(), self._conn() as conn:

@@ -357,6 +357,19 @@ class SqlRecordStore(AccountTables, KeyTables):
                 for row in conn.execute(stmt)
             ]
 
+    def count_sealed(self, compartment: str) -> int:
+        tables = [record_version, *RECORD_TABLES.values()]
+        with self._conn() as conn:
+            return sum(
+                conn.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(table.c.compartment == compartment, table.c.sealed.is_not(None))
+                )
+                or 0
+                for table in tables
+            )
+
     def sealed_current(
         self, kind: RecordKind, compartment: str, after: str, limit: int
     ) -> list[SealedRow]:
