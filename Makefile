@@ -7,7 +7,7 @@ DEMO_HOME ?= $(CURDIR)/demo-instance
 # The demonstration instance holds only public demonstration data; its passphrase is no secret.
 DEMO_PASSPHRASE ?= demonstration only
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.security
+
+# Gather the interface's strings and bring the Russian catalogue up to date with them.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k gettext -o src/vigil/web/locale/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i src/vigil/web/locale/messages.pot -d src/vigil/web/locale -l ru
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
