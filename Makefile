@@ -37,7 +37,7 @@ bench: $(STAMP)
 
 # Gather the interface's strings and bring the Russian catalogue up to date with them.
 messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k gettext -o src/vigil/web/locale/messages.pot .
+	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k gettext:2 -k N_ -o src/vigil/web/locale/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i src/vigil/web/locale/messages.pot -d src/vigil/web/locale -l ru
 
 clean:

@@ -10,10 +10,10 @@ from vigil.services.accounts import SignInFailed
 from vigil.services.permissions import NotAllowed
 from vigil.services.ports import WrongPassphrase
 from vigil.services.workspace import Locked
-from vigil.web.i18n import LANGUAGES
+from vigil.web.i18n import LANGUAGES, N_
 from vigil.web.site import COOKIE, LANGUAGE_COOKIE, Site
 
-SIGN_IN_FAILED = "Sign-in failed: check the user name, the passphrase and the one-time code."
+SIGN_IN_FAILED = N_("Sign-in failed: check the user name, the passphrase and the one-time code.")
 YEAR = 365 * 24 * 3600
 
 

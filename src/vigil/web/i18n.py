@@ -17,6 +17,11 @@ DEFAULT_LANGUAGE = "en"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; it is translated where shown."""
+    return message
+
+
 def load_translations(language: str) -> NullTranslations:
     """Return the catalogue of one language; English is the source text itself."""
     path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
