@@ -24,7 +24,7 @@ from vigil.domain.records import (
 from vigil.services.auditing import audit_entries
 from vigil.services.dates import parse_date
 from vigil.services.permissions import ROLES, allows
-from vigil.services.recording import add_record, edit_record
+from vigil.services.recording import add_record, delete_record, edit_record
 from vigil.web.app import create_app
 from web.test_web import sign_in
 
@@ -239,7 +239,7 @@ def test_disagreeing_counts_stand_side_by_side_and_are_never_added(
     assert [c[2] for c in cells] == ["2017-04-20", "2017-04-01"]
     assert cells[1][3] == "2017-02/2017-03"
     assert "Article in a newspaper" in cells[0][4] and "Report of an NGO" in cells[1][4]
-    assert "128" not in html
+    assert "128" not in re.sub(r"\b[A-Z]-[0-9A-Z]{6}\b", "", html)  # no sum, codes aside
 
 
 def test_the_russian_page_uses_russian_vocabulary_labels(
@@ -277,3 +277,19 @@ def test_history_shows_each_change_and_only_that_a_sealed_section_changed(
     assert_sealed_absent(victim, OTHER_SEALED_NAME)
     sign_in(client, "viewer-user")
     assert "By:" not in client.get(f"/records/{world.incident}/history").text
+
+
+def test_a_deleted_record_keeps_its_history_and_a_malformed_code_is_refused(
+    vigil: Vigil, client: TestClient, world: World
+) -> None:
+    delete_record(vigil.workspace, world.paper_claim, reason="duplicate of another claim")
+    sign_in(client, "admin-user")
+    assert client.get(f"/records/{world.paper_claim}").status_code == 404
+    history = client.get(f"/records/{world.paper_claim}/history")
+    assert history.status_code == 200
+    assert "deleted" in history.text and "duplicate of another claim" in history.text
+    html = client.get(f"/records/{world.incident}").text
+    table = re.findall(r'data-quantity="detained">(.*?)</table>', html, re.S)[0]
+    assert world.paper_claim not in table and world.ngo_claim in table
+    for path in ("/records/nonsense", "/records/X-123456/history"):
+        assert client.get(path).status_code == 400
