@@ -293,3 +293,28 @@ def test_a_deleted_record_keeps_its_history_and_a_malformed_code_is_refused(
     assert world.paper_claim not in table and world.ngo_claim in table
     for path in ("/records/nonsense", "/records/X-123456/history"):
         assert client.get(path).status_code == 400
+
+
+def test_testimony_text_and_its_excerpts_stay_sealed_until_revealed(
+    vigil: Vigil, client: TestClient, world: World
+) -> None:
+    ws = vigil.workspace
+    text = f"I was held with {OTHER_SEALED_NAME} in a basement."
+    survivor = Source("", "testimony", "Testimony of a survivor", content=text)
+    testimony = add_record(ws, survivor, COMPARTMENT)
+    excerpt = Claim("", testimony, excerpt=text[:30], supports=(world.incident,))
+    claim = add_record(ws, excerpt, COMPARTMENT)
+    token = sign_in(client, "documenter-user")
+    incident = client.get(f"/records/{world.incident}").text
+    assert f'href="/records/{claim}"' in incident and "excerpt sealed" in incident
+    for html in (
+        incident,
+        client.get(f"/records/{testimony}").text,
+        client.get(f"/records/{claim}").text,
+        client.get(f"/records/{testimony}/history").text,
+        client.get(f"/records/{claim}/history").text,
+    ):
+        assert_sealed_absent(html, OTHER_SEALED_NAME)
+    opened = client.post(f"/records/{testimony}/reveal", data={"csrf": token})
+    assert opened.status_code == 200 and OTHER_SEALED_NAME in opened.text
+    assert reveals(vigil, testimony) == 1
