@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from vigil.domain.codes import RecordKind, kind_of, normalise_code
 from vigil.domain.counts import CountValue, Qualifier
+from vigil.domain.errors import DomainError
 from vigil.domain.records import Incident, Record
 from vigil.services.codec import count_from_dict, to_dict
 from vigil.services.history_view import HistoryEntry, record_history
@@ -188,7 +189,7 @@ class Labels:
     def kind(self, code: str) -> str:
         try:
             return self.gettext(KIND_LABELS[kind_of(code)])
-        except (KeyError, ValueError):
+        except (KeyError, DomainError):
             return ""
 
 
