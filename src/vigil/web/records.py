@@ -20,14 +20,9 @@ from vigil.services.permissions import allows
 from vigil.services.recording import show
 from vigil.services.rules import references
 from vigil.services.vocabularies import Vocabularies
+from vigil.web.i18n import N_ as _
 from vigil.web.sessions import WebSession
 from vigil.web.site import Site, workspace
-
-
-def _(message: str) -> str:
-    """Mark a message for the catalogue; it is translated when the page is rendered."""
-    return message
-
 
 # The label of every field of every kind of record, by field name.
 FIELD_LABELS = {
