@@ -1,6 +1,7 @@
 """First-run set-up from the browser, the access log's hidden queries, and sign-in rate limits."""
 
 import logging
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -8,6 +9,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from conftest import FAST_KDF, PASSPHRASE
 from vigil.bootstrap import Settings, Vigil
@@ -291,3 +293,14 @@ def test_htmx_is_served_by_vigil_and_configured_for_the_strict_policy(fresh: Tes
     page = fresh.get("/sign-in").text
     assert '<script src="/static/htmx.min.js" defer></script>' in page
     assert '"includeIndicatorStyles":false' in page and '"historyCacheSize":0' in page
+
+
+def test_cookies_are_secure_behind_a_trusted_tls_proxy(vigil: Vigil, settings: Settings) -> None:
+    """uvicorn puts this middleware in front of the app for FORWARDED_ALLOW_IPS."""
+    proxied = ProxyHeadersMiddleware(create_app(settings), trusted_hosts="127.0.0.1")
+    with TestClient(proxied, client=("127.0.0.1", 5000)) as client:
+        tls = client.get("/sign-in", headers={"X-Forwarded-Proto": "https"})
+        assert re.search(r";\s*secure", tls.headers["set-cookie"], re.IGNORECASE)
+    with TestClient(proxied, client=("203.0.113.9", 5000)) as client:
+        spoofed = client.get("/sign-in", headers={"X-Forwarded-Proto": "https"})
+        assert not re.search(r";\s*secure", spoofed.headers["set-cookie"], re.IGNORECASE)
