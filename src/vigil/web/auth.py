@@ -11,11 +11,10 @@ from vigil.services.permissions import NotAllowed
 from vigil.services.ports import WrongPassphrase
 from vigil.services.workspace import Locked
 from vigil.web.i18n import LANGUAGES
-from vigil.web.limits import SignInLimits
+from vigil.web.limits import TOO_MANY, SignInLimits
 from vigil.web.site import COOKIE, LANGUAGE_COOKIE, Site
 
 SIGN_IN_FAILED = "Sign-in failed: check the user name, the passphrase and the one-time code."
-TOO_MANY = "Too many sign-in attempts: wait %(minutes)s minutes and try again."
 YEAR = 365 * 24 * 3600
 
 

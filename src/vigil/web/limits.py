@@ -18,6 +18,14 @@ WINDOW_SECONDS = 5 * 60.0
 MAX_KEYS = 10_000
 
 
+def _(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+TOO_MANY = _("Too many sign-in attempts: try again in %(minutes)s min.")
+
+
 class SlidingWindow:
     """At most ``limit`` hits per key in any ``window`` seconds.
 
