@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/demo-instance
+PORT ?= 8000
 # htmx comes from its npm package at build time, pinned and checked; Vigil serves its own copy.
 HTMX_VERSION := 2.0.11
 HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
@@ -26,7 +27,7 @@ $(HTMX):
 
 # Serve the demonstration home; the first time, the server prints a one-time set-up link.
 run: $(STAMP)
-	VIGIL_HOME="$(DEMO_HOME)" $(BIN)/vigil serve --offer-demo
+	VIGIL_HOME="$(DEMO_HOME)" $(BIN)/vigil serve --port $(PORT) --offer-demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

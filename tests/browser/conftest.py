@@ -8,6 +8,7 @@ Fixtures:
 - ``page``: a new browser context (own cookies, English) and page; any script error or
   content-security-policy violation seen on it fails the test.
 - ``shot``: ``shot(page, "name")`` saves ``test-output/browser/<test>/NN-name.png``.
+- ``sign_in(page, served, user, passphrase)``: sign in through the sign-in page.
 
 Every test here is marked ``browser`` and skipped, with the reason, when Chromium or Playwright
 is missing. The browser is Debian's (``apt-get install chromium``); Playwright never downloads
@@ -81,6 +82,16 @@ class Served:
         if self.gate is not None:
             self.gate.used = True
         self.users[user] = passphrase
+
+
+def sign_in(page: Any, served: Served, user: str, passphrase: str, code: str = "") -> None:
+    """Sign in through the sign-in page, as a person does."""
+    page.goto(f"{served.url}/sign-in")
+    page.get_by_label("User").fill(user)
+    page.get_by_label("Passphrase").fill(passphrase)
+    if code:
+        page.get_by_label("One-time code (if enrolled)").fill(code)
+    page.get_by_role("button", name="Sign in").click()
 
 
 def serve(app: FastAPI) -> tuple[str, Callable[[], None]]:

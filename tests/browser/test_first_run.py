@@ -6,19 +6,13 @@ from typing import Any
 
 import pytest
 
-from browser.conftest import Served
+from browser.conftest import Served, sign_in
 
 expect = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is missing: browser tests skipped"
 ).expect
 
 NEW_PASSPHRASE = "a long and fresh passphrase"
-
-
-def sign_in(page: Any, user: str, passphrase: str) -> None:
-    page.get_by_label("User").fill(user)
-    page.get_by_label("Passphrase").fill(passphrase)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_first_administrator_signs_in_reads_russian_and_signs_out(
@@ -35,7 +29,7 @@ def test_first_administrator_signs_in_reads_russian_and_signs_out(
 
     expect(page).to_have_url(f"{served.url}/sign-in")
     shot(page, "sign-in")
-    sign_in(page, "chief", NEW_PASSPHRASE)
+    sign_in(page, served, "chief", NEW_PASSPHRASE)
     expect(page).to_have_url(f"{served.url}/")
     expect(page.locator("header")).to_contain_text("chief")
     shot(page, "overview")
