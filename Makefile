@@ -4,23 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/demo-instance
-# The demonstration instance holds only public demonstration data; its passphrase is no secret.
-DEMO_PASSPHRASE ?= demonstration only
+PORT ?= 8000
+# htmx comes from its npm package at build time, pinned and checked; Vigil serves its own copy.
+HTMX_VERSION := 2.0.11
+HTMX_SHA256 := d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
+HTMX := src/vigil/web/static/htmx.min.js
 
 .PHONY: run test lint bench messages clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml | $(HTMX)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+$(HTMX):
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null && \
+		tar xzf htmx.org-$(HTMX_VERSION).tgz package/dist/htmx.min.js); \
+	echo "$(HTMX_SHA256)  $$tmp/package/dist/htmx.min.js" | sha256sum --check --quiet; \
+	cp "$$tmp/package/dist/htmx.min.js" $@
+
+# Serve the demonstration home; the first time, the server prints a one-time set-up link.
 run: $(STAMP)
-	@if [ ! -f "$(DEMO_HOME)/vigil.db" ]; then \
-		echo "Creating a demonstration instance in $(DEMO_HOME)"; \
-		VIGIL_HOME="$(DEMO_HOME)" VIGIL_PASSPHRASE="$(DEMO_PASSPHRASE)" $(BIN)/vigil demo; \
-	fi
-	@VIGIL_HOME="$(DEMO_HOME)" VIGIL_PASSPHRASE="$(DEMO_PASSPHRASE)" $(BIN)/vigil overview
+	VIGIL_HOME="$(DEMO_HOME)" $(BIN)/vigil serve --port $(PORT) --offer-demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

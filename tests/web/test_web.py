@@ -99,7 +99,10 @@ def test_every_response_carries_the_security_headers(client: TestClient) -> None
         assert response.headers["referrer-policy"] == "no-referrer"
         assert response.headers["x-frame-options"] == "DENY"
     for response in responses[3:]:
-        assert "<script" not in response.text and "style=" not in response.text
+        scripts = re.findall(r"<script[^>]*>[^<]*</script>", response.text)
+        assert scripts and response.text.count("<script") == len(scripts)
+        assert all(re.fullmatch(r'<script src="/static/[^"]+" defer></script>', s) for s in scripts)
+        assert "style=" not in response.text
         assert "<style" not in response.text
 
 

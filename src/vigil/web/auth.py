@@ -11,6 +11,7 @@ from vigil.services.permissions import NotAllowed
 from vigil.services.ports import WrongPassphrase
 from vigil.services.workspace import Locked
 from vigil.web.i18n import LANGUAGES, N_
+from vigil.web.limits import TOO_MANY, SignInLimits
 from vigil.web.site import COOKIE, LANGUAGE_COOKIE, Site
 
 SIGN_IN_FAILED = N_("Sign-in failed: check the user name, the passphrase and the one-time code.")
@@ -19,6 +20,7 @@ YEAR = 365 * 24 * 3600
 
 def router(site: Site) -> APIRouter:
     routes = APIRouter()
+    limits = SignInLimits()
 
     @routes.get("/sign-in", response_class=HTMLResponse)
     def sign_in_page(request: Request) -> Response:
@@ -37,12 +39,20 @@ def router(site: Site) -> APIRouter:
         form = await site.form(request, signed_in=False)
         user = form.get("user").strip()
         code = form.get("totp").strip() or None
+        address = request.client.host if request.client else ""
+        wait = limits.attempt(address, user)
+        if wait:
+            error = site.gettext(request, TOO_MANY, minutes=-(-wait // 60))
+            refused = site.render(request, "sign_in.html", form.session, 429, error=error)
+            refused.headers["Retry-After"] = str(wait)
+            return refused
         vigil = await asyncio.to_thread(
             _open_and_sign_in, site.settings, user, form.get("passphrase"), code
         )
         if vigil is None:
             error = site.gettext(request, SIGN_IN_FAILED)
             return site.render(request, "sign_in.html", form.session, 401, error=error)
+        limits.succeeded(user)
         site.sessions.end(request.cookies.get(COOKIE))
         session_id, _ = site.sessions.new(vigil)
         response = RedirectResponse("/", status_code=303)
