@@ -319,7 +319,7 @@ def _report(console: Console, report: dict[str, Any]) -> None:
         title=f"GET {PAGE} with {report['instance']['incidents']:,} incidents "
         f"({report['generator']}, {report['seconds']:g} s per run)"
     )
-    for name in ("load", "req/s", "median ms", "p95 ms", "p99 ms", "server CPU ms/req", "errors"):
+    for name in ("load", "req/s", "median", "p95", "p99", "CPU/req", "errors"):
         table.add_column(name, justify="left" if name == "load" else "right", no_wrap=True)
 
     def mark(ok: bool, text: str) -> str:
@@ -336,7 +336,7 @@ def _report(console: Console, report: dict[str, Any]) -> None:
     )
     rate = high["requests_per_second"]
     table.add_row(
-        f"{report['connections']} connections, {report['sessions']} session(s)",
+        f"{report['connections']} conn., {report['sessions']} session(s)",
         mark(rate >= TARGETS["requests_per_second_min"], f"{rate:,.0f}"),
         f"{high['median_ms']:,.1f}",
         f"{high['p95_ms']:,.1f}",
@@ -347,6 +347,7 @@ def _report(console: Console, report: dict[str, Any]) -> None:
     console.print(table)
     page = report["page"]
     console.print(
+        f"times in ms; CPU/req: the server's CPU time per request; "
         f"targets: median ≤ {TARGETS['median_ms_max']} ms, ≥ "
         f"{TARGETS['requests_per_second_min']} requests/s; the page lists {page['rows']} "
         f"incidents in {page['bytes']:,} bytes (first request {page['first_ms']} ms); load "
