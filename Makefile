@@ -41,6 +41,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.security
+	$(BIN)/python -m benchmarks.web
 
 # Gather the interface's strings and bring the Russian catalogue up to date with them.
 messages: $(STAMP)
