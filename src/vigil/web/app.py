@@ -1,31 +1,20 @@
 """The web application factory: one Site shared by the routers of each part of Vigil."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from vigil.bootstrap import Settings
 from vigil.web import auth, overview, records, setup
 from vigil.web.auth import SIGN_IN_FAILED
+from vigil.web.headers import SECURITY_HEADERS, SecurityHeaders
 from vigil.web.sessions import SessionStore
 from vigil.web.site import HERE, Site, install_handlers
 
-__all__ = ["SIGN_IN_FAILED", "create_app"]
-
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+__all__ = ["SECURITY_HEADERS", "SIGN_IN_FAILED", "create_app"]
 
 
 def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
@@ -52,12 +41,7 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
     app.state.site = site
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[..., Any]) -> Response:
-        response: Response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers[name] = value
-        return response
+    app.add_middleware(SecurityHeaders)
 
     install_handlers(app, site)
     for part in (auth, overview, records, setup):
