@@ -1,0 +1,793 @@
+"""The fields of the record forms, per kind: what a documenter fills and how it is read back.
+
+A form is a tuple of sections of fields. :func:`read_form` turns the typed text into the
+dictionary form of a record (the one :func:`vigil.services.codec.from_dict` reads), failing
+with one :class:`FieldError` that names the field at fault; :func:`form_values` does the
+reverse for the edit form. The sealed section of a record is never turned back into text.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vigil.domain.codes import RecordKind, normalise_code, require_kind
+from vigil.domain.counts import Qualifier
+from vigil.domain.errors import DomainError
+from vigil.domain.records import ACCESS_LEVELS
+from vigil.domain.vocabulary import Vocabulary
+from vigil.services.dates import parse_date
+from vigil.services.vocabularies import Vocabularies
+
+
+def _(message: str) -> str:
+    """Mark a message for translation; pages translate it when they render it."""
+    return message
+
+
+QUALIFIERS = tuple(q.value for q in Qualifier)
+SINGLE_QUALIFIERS = tuple(q for q in QUALIFIERS if q != Qualifier.RANGE.value)
+
+# Labels of the values of select fields.
+CHOICE_LABELS = {
+    "public": _("public"),
+    "restricted": _("restricted"),
+    "confidential": _("confidential"),
+    "exact": _("exactly"),
+    "at-least": _("at least"),
+    "more-than": _("more than"),
+    "about": _("about"),
+    "up-to": _("up to"),
+    "range": _("range (low–high)"),
+}
+
+# The fields that a record of each kind may hold sealed; never prefilled on the edit form.
+SEALABLE = {
+    RecordKind.PERSON: "identity",
+    RecordKind.SOURCE: "content",
+    RecordKind.CLAIM: "excerpt",
+}
+
+# The fields of the sealed identity section: never echoed back into a page, even on an error.
+IDENTITY_FIELDS = ("names", "aliases", "birth_date", "contacts", "documents")
+
+DATE_HELP = _(
+    "EDTF date: 2017-03-16 (a day), 2017-03 (a month), 2017 (a year), 2018-12~ (about), "
+    "2017? (uncertain), 2017-03-16/2017-03-28 (between), ../2017-04-01 (up to). "
+    "Never invent a day the source does not give."
+)
+
+
+class FieldError(Exception):
+    """One field of a form is wrong; the message (to translate with its values) says how."""
+
+    def __init__(self, field: str, message: str, **values: Any) -> None:
+        super().__init__(message % values if values else message)
+        self.field = field
+        self.message = message
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input of a form.
+
+    ``widget`` is one of: text, textarea, date, number, vocab, vocabs (several terms, comma
+    separated), code, codes (several codes), select, lines (one item per line), hidden.
+    """
+
+    name: str
+    label: str
+    widget: str = "text"
+    help: str = ""
+    required: bool = False
+    vocabulary: str | None = None
+    choices: tuple[str, ...] = ()
+    code_kind: RecordKind | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A group of fields shown together, with a title and a word of explanation."""
+
+    title: str
+    fields: tuple[Field, ...]
+    help: str = ""
+    sealed: bool = False
+
+
+def _date(name: str, label: str, required: bool = False) -> Field:
+    return Field(name, label, "date", DATE_HELP, required=required)
+
+
+def _vocab(name: str, label: str, vocabulary: str, required: bool = False, help: str = "") -> Field:
+    return Field(name, label, "vocab", help, required=required, vocabulary=vocabulary)
+
+
+def _code(name: str, label: str, kind: RecordKind, required: bool = False) -> Field:
+    return Field(name, label, "code", required=required, code_kind=kind)
+
+
+SOURCE_FORM = (
+    Section(
+        _("Source"),
+        (
+            _vocab("kind", _("Kind"), "source-kind", required=True),
+            Field("title", _("Title"), required=True),
+            _code("publisher", _("Publisher"), RecordKind.ORGANISATION),
+            Field("author", _("Author")),
+            Field("language", _("Language"), help=_("Language code, e.g. ru, en.")),
+            _date("published_on", _("Published on")),
+            Field("url", _("Address (URL)")),
+            _vocab("reliability", _("Reliability of the source (A–F)"), "reliability"),
+            _vocab("credibility", _("Credibility of the information (1–6)"), "credibility"),
+            Field("access_level", _("Access level"), "select", choices=ACCESS_LEVELS),
+            Field(
+                "content",
+                _("Text"),
+                "textarea",
+                _(
+                    "The source's text, from which claims quote their excerpts. "
+                    "The text of a testimony is sealed."
+                ),
+            ),
+        ),
+    ),
+)
+
+CLAIM_FORM = (
+    Section(
+        _("Claim"),
+        (
+            _code("source", _("Source"), RecordKind.SOURCE, required=True),
+            Field(
+                "excerpt",
+                _("Excerpt"),
+                "textarea",
+                _(
+                    "The source's own words, exactly as in its text: select them in the text "
+                    "shown above, or paste them; Vigil finds where they stand."
+                ),
+            ),
+            Field("excerpt_start", _("Position of the excerpt"), "hidden"),
+            Field(
+                "attributed_to",
+                _("Attributed to"),
+                help=_("Whom the source quotes, e.g. “according to HRW”."),
+            ),
+            Field(
+                "supports",
+                _("Supports"),
+                "codes",
+                _("Codes of the records this claim supports, separated by commas."),
+            ),
+            _code("superseded_by", _("Superseded by"), RecordKind.CLAIM),
+        ),
+    ),
+    Section(
+        _("Count"),
+        (
+            _vocab("quantity", _("What was counted"), "quantity"),
+            Field(
+                "qualifier",
+                _("Qualifier"),
+                "select",
+                _("How the source qualified its number; “range” takes a low and a high value."),
+                choices=QUALIFIERS,
+            ),
+            Field("value", _("Value"), "number", _("The number, for every qualifier but range.")),
+            Field("low", _("Low end of the range"), "number"),
+            Field("high", _("High end of the range"), "number"),
+            _date("as_of", _("As of")),
+            _date("period", _("Period counted")),
+            _code("place", _("Place counted"), RecordKind.PLACE),
+        ),
+        _(
+            "Only for a claim that gives a number: what was counted, the number as the source "
+            "qualified it, and the date it was true as of (required for a count)."
+        ),
+    ),
+)
+
+INCIDENT_FORM = (
+    Section(
+        _("Incident"),
+        (
+            Field("title", _("Title"), required=True),
+            _date("period", _("Period")),
+            Field(
+                "places",
+                _("Places"),
+                "codes",
+                _("Codes of places (L-…), separated by commas."),
+                code_kind=RecordKind.PLACE,
+            ),
+            Field("description", _("Description"), "textarea"),
+            _vocab("status", _("Status"), "incident-status"),
+            _code("part_of", _("Part of"), RecordKind.INCIDENT),
+            Field(
+                "related",
+                _("Related incidents"),
+                "lines",
+                _("One per line: a relation and an incident code, e.g. “precedes I-7KQ2XM”."),
+            ),
+        ),
+    ),
+)
+
+ACT_FORM = (
+    Section(
+        _("Act"),
+        (
+            _code("incident", _("Incident"), RecordKind.INCIDENT, required=True),
+            _vocab("type", _("Type of violation"), "act-type", required=True),
+            _code("place", _("Place"), RecordKind.PLACE),
+            _date("period", _("Period")),
+            Field(
+                "methods",
+                _("Methods"),
+                "vocabs",
+                _("Terms separated by commas."),
+                vocabulary="method",
+            ),
+            _vocab("victim_status", _("Victim's status after the act"), "victim-status"),
+            Field(
+                "legal",
+                _("Legal qualification"),
+                "vocabs",
+                _("Articles separated by commas, e.g. echr-3."),
+                vocabulary="legal-article",
+            ),
+            Field(
+                "perpetrators",
+                _("Perpetrators"),
+                "lines",
+                _(
+                    "One per line: a person or organisation code, its involvement and optionally "
+                    "its type, e.g. “O-4F2K9A ordered police”."
+                ),
+            ),
+        ),
+    ),
+    Section(
+        _("Victim"),
+        (
+            _code("victim_person", _("Victim (a person)"), RecordKind.PERSON),
+            Field("victim_count", _("Or a group: how many"), "number"),
+            Field(
+                "victim_qualifier",
+                _("Qualifier of the number"),
+                "select",
+                choices=SINGLE_QUALIFIERS,
+            ),
+            Field("victim_description", _("Who the group was")),
+        ),
+        _("Name a person, or give a group with a count; not both."),
+    ),
+)
+
+PERSON_FORM = (
+    Section(
+        _("Person"),
+        (
+            Field(
+                "description",
+                _("Description"),
+                "textarea",
+                _("Public and non-identifying: never a name, a date of birth or a contact."),
+            ),
+            _vocab("sex", _("Sex (self-described)"), "sex"),
+            _vocab("gender_identity", _("Gender identity (self-described)"), "gender-identity"),
+            _vocab(
+                "sexual_orientation",
+                _("Sexual orientation (self-described)"),
+                "sexual-orientation",
+            ),
+            Field(
+                "consents",
+                _("Consents"),
+                "lines",
+                _("One per line: a use and the EDTF date it was given, e.g. “internal 2017-06”."),
+            ),
+        ),
+        _(
+            "The person is known everywhere by a pseudonym code (P-…) given when the record is "
+            "saved. Never guess sex, gender identity or orientation: leave them empty."
+        ),
+    ),
+    Section(
+        _("Sealed identity"),
+        (
+            Field("names", _("Names"), "lines", _("One per line, in any script.")),
+            Field("aliases", _("Aliases"), "lines", _("One per line.")),
+            _date("birth_date", _("Date of birth")),
+            Field("contacts", _("Contacts"), "lines", _("One per line.")),
+            Field("documents", _("Document numbers"), "lines", _("One per line.")),
+        ),
+        _(
+            "Optional. Sealed before it reaches the database and never shown on a page unless a "
+            "member reveals it on purpose. When editing, it is not shown: leave it empty to keep "
+            "it; anything typed here replaces the whole sealed identity."
+        ),
+        sealed=True,
+    ),
+)
+
+NAMES_HELP = _("Other names, one per line: a language code, “=” and the name, e.g. “ru=Аргун”.")
+
+PLACE_FORM = (
+    Section(
+        _("Place"),
+        (
+            Field("name", _("Name"), required=True),
+            _vocab("kind", _("Kind"), "place-kind", required=True),
+            _code("parent", _("Within"), RecordKind.PLACE),
+            Field("names", _("Names in other languages"), "lines", NAMES_HELP),
+            Field("lat", _("Latitude"), "number", _("Give both, or neither.")),
+            Field("lon", _("Longitude"), "number"),
+        ),
+    ),
+)
+
+ORGANISATION_FORM = (
+    Section(
+        _("Organisation"),
+        (
+            Field("name", _("Name"), required=True),
+            _vocab("kind", _("Kind"), "organisation-kind", required=True),
+            _code("parent", _("Part of"), RecordKind.ORGANISATION),
+            Field("names", _("Names in other languages"), "lines", NAMES_HELP),
+        ),
+    ),
+)
+
+FORMS: dict[RecordKind, tuple[Section, ...]] = {
+    RecordKind.SOURCE: SOURCE_FORM,
+    RecordKind.CLAIM: CLAIM_FORM,
+    RecordKind.INCIDENT: INCIDENT_FORM,
+    RecordKind.ACT: ACT_FORM,
+    RecordKind.PERSON: PERSON_FORM,
+    RecordKind.PLACE: PLACE_FORM,
+    RecordKind.ORGANISATION: ORGANISATION_FORM,
+}
+
+TITLES = {
+    RecordKind.SOURCE: _("New source"),
+    RecordKind.CLAIM: _("New claim"),
+    RecordKind.INCIDENT: _("New incident"),
+    RecordKind.ACT: _("New act"),
+    RecordKind.PERSON: _("New person"),
+    RecordKind.PLACE: _("New place"),
+    RecordKind.ORGANISATION: _("New organisation"),
+}
+
+DEFAULTS = {
+    RecordKind.SOURCE: {"access_level": "public"},
+    RecordKind.CLAIM: {"qualifier": "exact"},
+    RecordKind.INCIDENT: {"status": "alleged"},
+    RecordKind.ACT: {"victim_qualifier": "exact"},
+}
+
+
+def fields_of(kind: RecordKind) -> dict[str, Field]:
+    return {f.name: f for section in FORMS[kind] for f in section.fields}
+
+
+def field_of_error(kind: RecordKind, message: str) -> str | None:
+    """The form field a service's error message is about, when its prefix names one."""
+    prefix = message.partition(":")[0].strip().lower()
+    names = fields_of(kind)
+    words = prefix.replace(".", " ").replace("_", " ").split()
+    for candidate in (prefix, prefix.replace(" ", "_"), *reversed(words)):
+        if candidate in names:
+            return candidate
+    aliases = {"count": "quantity", "involvement": "perpetrators", "relation": "related"}
+    for word in words:
+        if word in aliases and aliases[word] in names:
+            return aliases[word]
+    return None
+
+
+# -- reading a form ---------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads the typed text of one form, failing on the first wrong field."""
+
+    def __init__(self, kind: RecordKind, values: Mapping[str, str], vocabularies: Vocabularies):
+        self.fields = fields_of(kind)
+        self.values = values
+        self.vocabularies = vocabularies
+
+    def text(self, name: str) -> str | None:
+        value = self.values.get(name, "").strip()
+        if not value and self.fields[name].required:
+            raise FieldError(name, _("this field is required"))
+        return value or None
+
+    def plain(self, name: str) -> str:
+        return self.values.get(name, "").replace("\r\n", "\n").strip()
+
+    def lines(self, name: str) -> list[str]:
+        return [line.strip() for line in self.plain(name).split("\n") if line.strip()]
+
+    def date(self, name: str) -> str | None:
+        value = self.text(name)
+        if value is not None:
+            try:
+                parse_date(value)
+            except DomainError as error:
+                raise FieldError(name, "%(error)s", error=str(error)) from None
+        return value
+
+    def number(self, name: str, kind: type[int] | type[float] = int) -> Any:
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            return kind(value.replace(",", ".") if kind is float else value)
+        except ValueError:
+            raise FieldError(name, _("%(value)r is not a number"), value=value) from None
+
+    def code(self, name: str, kind: RecordKind | None = None, value: str | None = None) -> Any:
+        value = self.text(name) if value is None else value
+        if value is None:
+            return None
+        try:
+            target = kind or self.fields[name].code_kind
+            if target is None:
+                return normalise_code(value)
+            return require_kind(value, target, self.fields[name].label.lower())
+        except DomainError as error:
+            raise FieldError(name, "%(error)s", error=str(error)) from None
+
+    def codes(self, name: str) -> list[str]:
+        parts = [p for p in self.plain(name).replace("\n", ",").split(",") if p.strip()]
+        return [self.code(name, value=p.strip()) for p in parts]
+
+    def term(self, name: str, value: str | None = None, vocabulary: str | None = None) -> Any:
+        value = self.text(name) if value is None else value
+        if value is None:
+            return None
+        ident = vocabulary or self.fields[name].vocabulary or ""
+        return _term(self.vocabularies[ident], name, value)
+
+    def terms(self, name: str) -> list[str]:
+        parts = [p.strip() for p in self.plain(name).replace("\n", ",").split(",") if p.strip()]
+        return [self.term(name, p) for p in parts]
+
+    def choice(self, name: str) -> str:
+        value = self.values.get(name, "").strip()
+        choices = self.fields[name].choices
+        if value not in choices:
+            raise FieldError(
+                name, _("choose one of: %(choices)s"), choices=", ".join(choices)
+            ) from None
+        return value
+
+
+def _term(vocabulary: Vocabulary, name: str, value: str) -> str:
+    """The code of a term typed as its code or as its exact label in any language."""
+    if value in vocabulary:
+        return value
+    folded = value.casefold()
+    for term in vocabulary:
+        if term.code == folded or folded in (label.casefold() for label in term.labels.values()):
+            return term.code
+    hint = ", ".join(vocabulary.suggest(value))
+    if hint:
+        raise FieldError(
+            name, _("%(value)r is not a known term; did you mean %(hint)s?"), value=value, hint=hint
+        )
+    raise FieldError(name, _("%(value)r is not a known term"), value=value)
+
+
+def _names(read: _Reader, name: str) -> dict[str, str]:
+    names = {}
+    for line in read.lines(name):
+        language, sep, text = line.partition("=")
+        if not sep or not language.strip() or not text.strip():
+            raise FieldError(name, _("write one LANGUAGE=NAME per line, e.g. ru=Аргун"))
+        names[language.strip()] = text.strip()
+    return names
+
+
+def _source(read: _Reader) -> dict[str, Any]:
+    return {
+        "kind": read.term("kind"),
+        "title": read.text("title"),
+        "publisher": read.code("publisher"),
+        "author": read.text("author"),
+        "language": read.text("language"),
+        "published_on": read.date("published_on"),
+        "url": read.text("url"),
+        "reliability": read.term("reliability"),
+        "credibility": read.term("credibility"),
+        "access_level": read.choice("access_level"),
+        "content": read.plain("content") or None,
+    }
+
+
+def _count(read: _Reader) -> dict[str, Any] | None:
+    quantity = read.term("quantity")
+    given = [n for n in ("value", "low", "high", "as_of", "period", "place") if read.text(n)]
+    if quantity is None:
+        if given:
+            raise FieldError("quantity", _("a count needs to say what was counted"))
+        return None
+    qualifier = read.choice("qualifier")
+    if qualifier == Qualifier.RANGE.value:
+        low, high = read.number("low"), read.number("high")
+        if low is None or high is None:
+            raise FieldError(
+                "low" if low is None else "high", _("a range needs a low and a high value")
+            )
+        if low > high:
+            raise FieldError("high", _("the high end is below the low end"))
+        if read.text("value"):
+            raise FieldError("value", _("a range takes a low and a high value, not a value"))
+    else:
+        low = high = read.number("value")
+        if low is None:
+            raise FieldError("value", _("a count needs its number"))
+        if read.text("low") or read.text("high"):
+            raise FieldError("low", _("low and high are for the qualifier “range” only"))
+    if low < 0:
+        raise FieldError("value" if read.text("value") else "low", _("a count cannot be negative"))
+    as_of = read.date("as_of")
+    if as_of is None:
+        raise FieldError("as_of", _("a count needs the date it was true as of"))
+    return {
+        "quantity": quantity,
+        "value": {"qualifier": qualifier, "low": low, "high": high},
+        "as_of": as_of,
+        "period": read.date("period"),
+        "place": read.code("place"),
+    }
+
+
+def _claim(read: _Reader) -> dict[str, Any]:
+    start = read.number("excerpt_start")
+    if start is not None and start < 0:
+        start = None
+    excerpt = read.values.get("excerpt", "").replace("\r\n", "\n")
+    return {
+        "source": read.code("source"),
+        "excerpt": excerpt if excerpt.strip() else "",
+        "excerpt_start": start if excerpt.strip() else None,
+        "attributed_to": read.text("attributed_to"),
+        "supports": read.codes("supports"),
+        "count": _count(read),
+        "superseded_by": read.code("superseded_by"),
+    }
+
+
+def _incident(read: _Reader) -> dict[str, Any]:
+    related = []
+    for line in read.lines("related"):
+        parts = line.replace(":", " ").split()
+        if len(parts) != 2:
+            raise FieldError("related", _("write one relation and incident code per line"))
+        related.append(
+            {
+                "relation": read.term("related", parts[0], "incident-relation"),
+                "incident": read.code("related", RecordKind.INCIDENT, parts[1]),
+            }
+        )
+    places = read.codes("places")
+    return {
+        "title": read.text("title"),
+        "period": read.date("period"),
+        "places": places,
+        "description": read.plain("description"),
+        "status": read.term("status") or "alleged",
+        "part_of": read.code("part_of"),
+        "related": related,
+    }
+
+
+def _perpetrator(read: _Reader, line: str) -> dict[str, Any]:
+    parts = line.replace(":", " ").split()
+    if not 2 <= len(parts) <= 3:
+        raise FieldError(
+            "perpetrators", _("write a code, an involvement and optionally a type per line")
+        )
+    code = read.code("perpetrators", None, parts[0])
+    if not code.startswith(("P-", "O-")):
+        raise FieldError("perpetrators", _("%(code)s is not a person or organisation"), code=code)
+    kind = "person" if code.startswith("P-") else "organisation"
+    return {
+        "involvement": read.term("perpetrators", parts[1], "involvement"),
+        "person": code if kind == "person" else None,
+        "organisation": code if kind == "organisation" else None,
+        "perpetrator_type": (
+            read.term("perpetrators", parts[2], "perpetrator-type") if len(parts) == 3 else None
+        ),
+    }
+
+
+def _act(read: _Reader) -> dict[str, Any]:
+    person = read.code("victim_person")
+    count = read.number("victim_count")
+    if person is None and count is None:
+        raise FieldError(
+            "victim_person", _("name the victim, or give the number of victims in a group")
+        )
+    if person is not None and count is not None:
+        raise FieldError("victim_count", _("the victim is either a person or a group, not both"))
+    if count is not None and count < 0:
+        raise FieldError("victim_count", _("a count cannot be negative"))
+    group = None
+    if count is not None:
+        qualifier = read.choice("victim_qualifier")
+        group = {
+            "count": {"qualifier": qualifier, "low": count, "high": count},
+            "description": read.plain("victim_description"),
+        }
+    return {
+        "incident": read.code("incident"),
+        "type": read.term("type"),
+        "victim_person": person,
+        "victim_group": group,
+        "perpetrators": [_perpetrator(read, line) for line in read.lines("perpetrators")],
+        "methods": read.terms("methods"),
+        "place": read.code("place"),
+        "period": read.date("period"),
+        "victim_status": read.term("victim_status"),
+        "legal": read.terms("legal"),
+    }
+
+
+def _person(read: _Reader) -> dict[str, Any]:
+    consents = []
+    for line in read.lines("consents"):
+        parts = line.replace(":", " ", 1).split()
+        if len(parts) != 2:
+            raise FieldError("consents", _("write one use and its date per line"))
+        try:
+            parse_date(parts[1])
+        except DomainError as error:
+            raise FieldError("consents", "%(error)s", error=str(error)) from None
+        consents.append(
+            {
+                "use": read.term("consents", parts[0], "consent-use"),
+                "given_on": parts[1],
+                "revoked_on": None,
+            }
+        )
+    birth_date = read.text("birth_date")
+    if birth_date is not None:
+        try:
+            parse_date(birth_date)
+        except DomainError:
+            # the error names the field but never repeats what was typed in a sealed field
+            message = _("this is not an EDTF date, e.g. 1990 or 1990-05")
+            raise FieldError("birth_date", message) from None
+    identity = {
+        "names": read.lines("names"),
+        "aliases": read.lines("aliases"),
+        "birth_date": birth_date,
+        "contacts": read.lines("contacts"),
+        "documents": read.lines("documents"),
+    }
+    return {
+        "description": read.plain("description"),
+        "sex": read.term("sex"),
+        "gender_identity": read.term("gender_identity"),
+        "sexual_orientation": read.term("sexual_orientation"),
+        "consents": consents,
+        "identity": identity if any(identity.values()) else None,
+    }
+
+
+def _place(read: _Reader) -> dict[str, Any]:
+    lat, lon = read.number("lat", float), read.number("lon", float)
+    if (lat is None) != (lon is None):
+        raise FieldError("lon" if lon is None else "lat", _("give both latitude and longitude"))
+    if lat is not None and not -90 <= lat <= 90:
+        raise FieldError("lat", _("latitude is between -90 and 90"))
+    if lon is not None and not -180 <= lon <= 180:
+        raise FieldError("lon", _("longitude is between -180 and 180"))
+    return {
+        "name": read.text("name"),
+        "kind": read.term("kind"),
+        "names": _names(read, "names"),
+        "parent": read.code("parent"),
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+def _organisation(read: _Reader) -> dict[str, Any]:
+    return {
+        "name": read.text("name"),
+        "kind": read.term("kind"),
+        "names": _names(read, "names"),
+        "parent": read.code("parent"),
+    }
+
+
+_READERS: dict[RecordKind, Callable[[_Reader], dict[str, Any]]] = {
+    RecordKind.SOURCE: _source,
+    RecordKind.CLAIM: _claim,
+    RecordKind.INCIDENT: _incident,
+    RecordKind.ACT: _act,
+    RecordKind.PERSON: _person,
+    RecordKind.PLACE: _place,
+    RecordKind.ORGANISATION: _organisation,
+}
+
+
+def read_form(
+    kind: RecordKind, values: Mapping[str, str], vocabularies: Vocabularies
+) -> dict[str, Any]:
+    """Return the record's dictionary (without its code) from the typed text, or FieldError."""
+    return _READERS[kind](_Reader(kind, values, vocabularies))
+
+
+# -- filling a form -----------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def form_values(kind: RecordKind, data: Mapping[str, Any]) -> dict[str, str]:
+    """The text to prefill a form with, from a record's dictionary; never the sealed identity."""
+    values = {
+        name: ", ".join(map(str, data[name])) if isinstance(data.get(name), list) else ""
+        for name in fields_of(kind)
+    }
+    for name in fields_of(kind):
+        if not isinstance(data.get(name), list | dict):
+            values[name] = _text(data.get(name))
+    if kind in (RecordKind.PLACE, RecordKind.ORGANISATION):
+        values["names"] = "\n".join(f"{k}={v}" for k, v in (data.get("names") or {}).items())
+    elif kind is RecordKind.CLAIM:
+        count = data.get("count")
+        if count:
+            value = count["value"]
+            single = value["qualifier"] != Qualifier.RANGE.value
+            values.update(
+                quantity=count["quantity"],
+                qualifier=value["qualifier"],
+                value=_text(value["low"]) if single else "",
+                low="" if single else _text(value["low"]),
+                high="" if single else _text(value["high"]),
+                as_of=_text(count.get("as_of")),
+                period=_text(count.get("period")),
+                place=_text(count.get("place")),
+            )
+        else:
+            values["qualifier"] = "exact"
+    elif kind is RecordKind.INCIDENT:
+        values["related"] = "\n".join(
+            f"{r['relation']} {r['incident']}" for r in data.get("related") or []
+        )
+    elif kind is RecordKind.ACT:
+        group = data.get("victim_group")
+        values["victim_qualifier"] = "exact"
+        if group:
+            values.update(
+                victim_count=_text(group["count"]["low"]),
+                victim_qualifier=group["count"]["qualifier"],
+                victim_description=_text(group.get("description")),
+            )
+        values["perpetrators"] = "\n".join(
+            " ".join(
+                part
+                for part in (
+                    p.get("person") or p.get("organisation"),
+                    p["involvement"],
+                    p.get("perpetrator_type"),
+                )
+                if part
+            )
+            for p in data.get("perpetrators") or []
+        )
+    elif kind is RecordKind.PERSON:
+        values["consents"] = "\n".join(
+            f"{c['use']} {c['given_on']}" for c in data.get("consents") or []
+        )
+        for name in ("names", "aliases", "birth_date", "contacts", "documents"):
+            values[name] = ""  # the sealed identity is never written back into a page
+    return values
