@@ -567,3 +567,13 @@ def test_the_form_offers_a_picker_and_suggestions_for_vocabulary_fields(
     assert '<datalist id="terms-of-quantity">' in page and 'value="detained"' in page
     assert "<script>" not in page and "style=" not in page and "<style" not in page
     assert "EDTF" in page
+
+
+def test_a_term_may_be_typed_as_its_label_and_a_code_in_lower_case(
+    vigil: Vigil, client: TestClient, world: World
+) -> None:
+    token = sign_in(client)
+    fields = {"name": "Argun", "kind": "Небольшой город или посёлок", "parent": world.place.lower()}
+    code = create(client, token, "place", fields)
+    place = show(vigil.workspace, code).record
+    assert isinstance(place, Place) and (place.kind, place.parent) == ("town", world.place)

@@ -25,3 +25,11 @@
     input.focus();
   });
 })();
+
+// Enter in a picker's search box searches; it must not send the record's form.
+document.addEventListener("keydown", function (event) {
+  "use strict";
+  if (event.key === "Enter" && event.target.matches && event.target.matches(".picker input")) {
+    event.preventDefault();
+  }
+});
