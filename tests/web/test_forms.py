@@ -132,8 +132,8 @@ def form_of(kind: str, world: World) -> dict[str, str]:
         "act": {
             "incident": world.incident,
             "type": "secret-detention",
-            "victim_count": "30",
-            "victim_qualifier": "about",
+            "victim_count": "20-40",
+            "victim_qualifier": "range",
             "victim_description": "men",
             "perpetrators": f"{world.organisation} ordered",
             "methods": "physical-violence",
@@ -143,7 +143,7 @@ def form_of(kind: str, world: World) -> dict[str, str]:
         "person": {
             "description": "a man held in Argun",
             "sex": "male",
-            "consents": "internal 2017-06",
+            "consents": "internal 2017-06\npublication 2017-06 2019-01",
             "names": SECRET_NAME + "\nРуслан",
             "contacts": SECRET_CONTACT,
             "birth_date": "1990",
@@ -194,7 +194,7 @@ def test_each_kind_is_created_through_its_form(
             assert record.count is not None and str(record.count.value) == "more than 100"
             assert record.count.as_of.text == "2017-04-01"
         case Act():
-            assert record.victim_group is not None and str(record.victim_group.count) == "about 30"
+            assert record.victim_group is not None and str(record.victim_group.count) == "20–40"
             assert record.perpetrators[0].organisation == world.organisation
             assert record.legal == ("echr-3",)
         case Person():
@@ -202,6 +202,7 @@ def test_each_kind_is_created_through_its_form(
             assert record.identity.names == (SECRET_NAME, "Руслан")
             assert record.identity.contacts == (SECRET_CONTACT,)
             assert record.consents[0].use == "internal"
+            assert record.consents[1].revoked_on is not None
 
 
 def test_the_claim_form_shows_the_source_text_and_honours_a_selected_position(
@@ -258,6 +259,7 @@ def stored_counts(vigil: Vigil) -> dict[RecordKind, int]:
         ("incident", {"places": "L-7KQ2XM"}, "Places", "no record"),
         ("act", {"victim_count": "", "victim_person": ""}, "Victim (a person)", "victim"),
         ("act", {"perpetrators": "O-ZZZZZZ"}, "Perpetrators", "involvement"),
+        ("act", {"victim_count": "many"}, "Or a group: how many", "low-high"),
         ("person", {"consents": "internal someday"}, "Consents", "someday"),
         ("organisation", {"names": "Кадыровцы"}, "Names in other languages", "LANGUAGE=NAME"),
     ],
@@ -297,6 +299,11 @@ def test_a_compartment_the_user_cannot_read_is_refused(
     response = post(client, "/records/new/place", token, fields)
     assert response.status_code == 400 and "Compartment:" in response.text
     assert stored_counts(vigil)[RecordKind.PLACE] == 1
+    hidden = add_record(vigil.workspace, Place("", "Shali", "town"), "Legal team")
+    assert client.get(f"/records/{hidden}/edit").status_code == 404
+    renamed = post(client, f"/records/{hidden}/edit", token, {"name": "X", "kind": "town"})
+    assert renamed.status_code == 404
+    assert show(vigil.workspace, hidden).version == 1
 
 
 def test_editing_writes_a_new_version_with_its_note(
@@ -325,6 +332,11 @@ def test_editing_writes_a_new_version_with_its_note(
     bad = post(client, f"/records/{world.incident}/edit", token, {**fields, "period": "soon"})
     assert bad.status_code == 400 and "Period:" in bad.text
     assert show(vigil.workspace, world.incident).version == 2
+    literal = {**fields, "title": "[draft] {not JSON}", "description": "null"}
+    assert post(client, f"/records/{world.incident}/edit", token, literal).status_code == 303
+    view = show(vigil.workspace, world.incident)
+    assert isinstance(view.record, Incident) and view.version == 3
+    assert (view.record.title, view.record.description) == ("[draft] {not JSON}", "null")
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -25,7 +25,6 @@ def _(message: str) -> str:
 
 
 QUALIFIERS = tuple(q.value for q in Qualifier)
-SINGLE_QUALIFIERS = tuple(q for q in QUALIFIERS if q != Qualifier.RANGE.value)
 
 # Labels of the values of select fields.
 CHOICE_LABELS = {
@@ -252,13 +251,13 @@ ACT_FORM = (
         _("Victim"),
         (
             _code("victim_person", _("Victim (a person)"), RecordKind.PERSON),
-            Field("victim_count", _("Or a group: how many"), "number"),
             Field(
-                "victim_qualifier",
-                _("Qualifier of the number"),
-                "select",
-                choices=SINGLE_QUALIFIERS,
+                "victim_count",
+                _("Or a group: how many"),
+                "number",
+                _("A number; for the qualifier “range”, its low and high ends, e.g. 20-40."),
             ),
+            Field("victim_qualifier", _("Qualifier of the number"), "select", choices=QUALIFIERS),
             Field("victim_description", _("Who the group was")),
         ),
         _("Name a person, or give a group with a count; not both."),
@@ -286,7 +285,10 @@ PERSON_FORM = (
                 "consents",
                 _("Consents"),
                 "lines",
-                _("One per line: a use and the EDTF date it was given, e.g. “internal 2017-06”."),
+                _(
+                    "One per line: a use, the EDTF date it was given and, if it was revoked, the "
+                    "date of that, e.g. “internal 2017-06” or “publication 2017-06 2019-01”."
+                ),
             ),
         ),
         _(
@@ -605,24 +607,37 @@ def _perpetrator(read: _Reader, line: str) -> dict[str, Any]:
     }
 
 
+def _group_count(read: _Reader) -> dict[str, Any] | None:
+    text = read.text("victim_count")
+    if text is None:
+        return None
+    qualifier = read.choice("victim_qualifier")
+    if qualifier == Qualifier.RANGE.value:
+        low_text, sep, high_text = text.replace("–", "-").partition("-")
+        if not sep or not low_text.strip().isdigit() or not high_text.strip().isdigit():
+            raise FieldError("victim_count", _("a range is written low-high, e.g. 20-40"))
+        low, high = int(low_text), int(high_text)
+        if low > high:
+            raise FieldError("victim_count", _("the high end is below the low end"))
+    else:
+        low = high = read.number("victim_count")
+        if low < 0:
+            raise FieldError("victim_count", _("a count cannot be negative"))
+    return {"qualifier": qualifier, "low": low, "high": high}
+
+
 def _act(read: _Reader) -> dict[str, Any]:
     person = read.code("victim_person")
-    count = read.number("victim_count")
+    count = _group_count(read)
     if person is None and count is None:
         raise FieldError(
             "victim_person", _("name the victim, or give the number of victims in a group")
         )
     if person is not None and count is not None:
         raise FieldError("victim_count", _("the victim is either a person or a group, not both"))
-    if count is not None and count < 0:
-        raise FieldError("victim_count", _("a count cannot be negative"))
     group = None
     if count is not None:
-        qualifier = read.choice("victim_qualifier")
-        group = {
-            "count": {"qualifier": qualifier, "low": count, "high": count},
-            "description": read.plain("victim_description"),
-        }
+        group = {"count": count, "description": read.plain("victim_description")}
     return {
         "incident": read.code("incident"),
         "type": read.term("type"),
@@ -641,17 +656,18 @@ def _person(read: _Reader) -> dict[str, Any]:
     consents = []
     for line in read.lines("consents"):
         parts = line.replace(":", " ", 1).split()
-        if len(parts) != 2:
+        if len(parts) not in (2, 3):
             raise FieldError("consents", _("write one use and its date per line"))
-        try:
-            parse_date(parts[1])
-        except DomainError as error:
-            raise FieldError("consents", "%(error)s", error=str(error)) from None
+        for date in parts[1:]:
+            try:
+                parse_date(date)
+            except DomainError as error:
+                raise FieldError("consents", "%(error)s", error=str(error)) from None
         consents.append(
             {
                 "use": read.term("consents", parts[0], "consent-use"),
                 "given_on": parts[1],
-                "revoked_on": None,
+                "revoked_on": parts[2] if len(parts) == 3 else None,
             }
         )
     birth_date = read.text("birth_date")
@@ -767,8 +783,9 @@ def form_values(kind: RecordKind, data: Mapping[str, Any]) -> dict[str, str]:
         group = data.get("victim_group")
         values["victim_qualifier"] = "exact"
         if group:
+            low, high = group["count"]["low"], group["count"]["high"]
             values.update(
-                victim_count=_text(group["count"]["low"]),
+                victim_count=f"{low}-{high}" if low != high else _text(low),
                 victim_qualifier=group["count"]["qualifier"],
                 victim_description=_text(group.get("description")),
             )
@@ -786,7 +803,8 @@ def form_values(kind: RecordKind, data: Mapping[str, Any]) -> dict[str, str]:
         )
     elif kind is RecordKind.PERSON:
         values["consents"] = "\n".join(
-            f"{c['use']} {c['given_on']}" for c in data.get("consents") or []
+            " ".join(filter(None, (c["use"], c["given_on"], c.get("revoked_on"))))
+            for c in data.get("consents") or []
         )
         for name in ("names", "aliases", "birth_date", "contacts", "documents"):
             values[name] = ""  # the sealed identity is never written back into a page
