@@ -28,6 +28,7 @@ from vigil.web.record_forms import (
     SEALABLE,
     TITLES,
     FieldError,
+    _,
     field_of_error,
     fields_of,
     form_values,
@@ -111,7 +112,7 @@ def router(site: Site) -> APIRouter:
         if invalid is not None:
             label = fields_of(kind)[invalid.field].label if invalid.field in fields_of(kind) else ""
             if invalid.field == "compartment":
-                label = "Compartment"
+                label = _("Compartment")
             error = (
                 f"{site.gettext(request, label)}: {invalid.message}" if label else invalid.message
             )
@@ -126,7 +127,7 @@ def router(site: Site) -> APIRouter:
             heading=(
                 site.gettext(request, TITLES[kind])
                 if code is None
-                else site.gettext(request, "Edit %(code)s", code=code)
+                else site.gettext(request, _("Edit %(code)s"), code=code)
             ),
             action=f"/records/new/{kind.value}" if code is None else f"/records/{code}/edit",
             code=code,
@@ -176,7 +177,7 @@ def router(site: Site) -> APIRouter:
                     if compartment not in ws.readable:
                         raise _Invalid(
                             "compartment",
-                            site.gettext(request, "choose one of your compartments"),
+                            site.gettext(request, _("choose one of your compartments")),
                         )
                     data = read_form(kind, form.fields, ws.vocabularies)
                     draft = from_dict(kind, {"code": "", **data})
@@ -244,7 +245,7 @@ def router(site: Site) -> APIRouter:
                         if kind is RecordKind.CLAIM:
                             changes.pop("excerpt_start", None)
                     if not changes:
-                        raise _Invalid(None, site.gettext(request, "Nothing was changed."))
+                        raise _Invalid(None, site.gettext(request, _("Nothing was changed.")))
                     note = form.get("note").strip() or None
                     edit_record(ws, canonical, changes, note, parsed=True)
                 except (FieldError, DomainError) as error:
