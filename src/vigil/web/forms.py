@@ -19,7 +19,7 @@ from vigil.services.codec import from_dict, to_dict
 from vigil.services.recording import add_record, edit_record, show
 from vigil.services.rules import is_testimony
 from vigil.services.workspace import DEFAULT_COMPARTMENT, NotFound, Workspace
-from vigil.web.record_forms import (
+from vigil.web.record_fields import (
     CHOICE_LABELS,
     DATE_HELP,
     DEFAULTS,
@@ -27,13 +27,11 @@ from vigil.web.record_forms import (
     IDENTITY_FIELDS,
     SEALABLE,
     TITLES,
-    FieldError,
     _,
     field_of_error,
     fields_of,
-    form_values,
-    read_form,
 )
+from vigil.web.record_forms import FieldError, form_values, read_form
 from vigil.web.sessions import WebSession
 from vigil.web.site import Site, workspace
 
