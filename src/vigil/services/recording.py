@@ -54,6 +54,9 @@ def _place_excerpt(ws: Workspace, claim: Claim) -> Claim:
         content = open_sealed(stored, ws.cipher_for(stored.compartment)).get("content")
     if not content:
         return claim
+    start = claim.excerpt_start
+    if start is not None and content.startswith(claim.excerpt, start):
+        return claim  # the reader chose this occurrence (the excerpt may occur more than once)
     position = content.find(claim.excerpt)
     if position < 0:
         raise DomainError(f"claim excerpt: not found in the text of source {claim.source}")
@@ -128,9 +131,18 @@ def _parse_change(old: Any, raw: str) -> Any:
 
 
 def edit_record(
-    ws: Workspace, code: str, changes: Mapping[str, str], note: str | None = None
+    ws: Workspace,
+    code: str,
+    changes: Mapping[str, Any],
+    note: str | None = None,
+    *,
+    parsed: bool = False,
 ) -> int:
-    """Write a new version of a record with the given fields changed; return its number."""
+    """Write a new version of a record with the given fields changed; return its number.
+
+    Changes are text as typed on the command line, or, with ``parsed``, values already in the
+    record's dictionary form (as a web form builds them).
+    """
     ws.require("record.write")
     with ws.store.transaction():
         stored = current(ws, code)
@@ -141,7 +153,7 @@ def edit_record(
         for field, raw in changes.items():
             if field == "code" or (field not in data and field not in _fields(stored.kind)):
                 raise DomainError(f"{stored.kind.value} has no field {field!r} to edit")
-            data[field] = _parse_change(data.get(field), raw)
+            data[field] = raw if parsed else _parse_change(data.get(field), raw)
         record = prepare(ws, from_dict(stored.kind, data))
         secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
         new = to_stored(record, stored.version + 1, secret, cipher, compartment=stored.compartment)
