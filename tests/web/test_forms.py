@@ -490,6 +490,9 @@ def test_every_route_for_every_role(
     writes = allows(role, "record.write")
     with TestClient(create_app(settings)) as client:
         token = sign_in(client, f"user-{role}")
+        choose = client.get("/records/new")
+        assert choose.status_code == (200 if writes else 403)
+        assert ('href="/records/new"' in client.get("/").text) is writes
         for kind in KINDS:
             page = client.get(f"/records/new/{kind}")
             assert page.status_code == (200 if writes else 403), (kind, page.status_code)
@@ -517,6 +520,31 @@ def test_every_route_for_every_role(
         assert terms.status_code == 200 and "detained" in terms.text
         assert client.get("/vocabularies/no-such-thing").status_code == 404
         assert client.get("/records/new/nonsense").status_code == 404
+
+
+def test_the_new_record_page_offers_every_kind(client: TestClient) -> None:
+    sign_in(client)
+    page = client.get("/records/new").text
+    for kind in KINDS:
+        assert f'href="/records/new/{kind}"' in page
+
+
+def test_links_from_a_record_fill_in_the_records_it_refers_to_and_nothing_else(
+    client: TestClient, world: World
+) -> None:
+    sign_in(client)
+    incident_page = client.get(f"/records/{world.incident}").text
+    assert f"/records/new/act?incident={world.incident}" in incident_page
+    assert f"/records/new/claim?supports={world.incident}" in incident_page
+    assert (
+        f"/records/new/claim?source={world.source}" in client.get(f"/records/{world.source}").text
+    )
+    act = client.get("/records/new/act", params={"incident": world.incident}).text
+    assert f'value="{world.incident}"' in act
+    claim = client.get(
+        "/records/new/claim", params={"supports": world.incident, "excerpt": "typed in a link"}
+    ).text
+    assert f'value="{world.incident}"' in claim and "typed in a link" not in claim
 
 
 def test_signed_out_the_routes_go_to_sign_in(client: TestClient, world: World) -> None:

@@ -148,16 +148,28 @@ def router(site: Site) -> APIRouter:
             return _Invalid(error.field, site.gettext(request, error.message, **error.values))
         return _Invalid(field_of_error(kind, str(error)), str(error))
 
+    @routes.get("/records/new", response_class=HTMLResponse)
+    def choose_kind(request: Request) -> Response:
+        session = site.session(request)
+        with session.lock:
+            workspace(session).require("record.write")
+        kinds = [(kind.value, site.gettext(request, title)) for kind, title in TITLES.items()]
+        return site.render(request, "forms/choose.html", session, kinds=kinds)
+
     @routes.get("/records/new/{kind_name}", response_class=HTMLResponse)
-    def new_record_form(request: Request, kind_name: str, source: str = "") -> Response:
+    def new_record_form(request: Request, kind_name: str) -> Response:
         kind = _kind(kind_name)
         session = site.session(request)
         with session.lock:
             ws = workspace(session)
             ws.require("record.write")
             values = dict(DEFAULTS.get(kind, {}))
-            if source:
-                values["source"] = source.strip()
+            # A link may name the records this one refers to: the source of a claim, the
+            # incident of an act. Nothing else is taken from the address.
+            fields = fields_of(kind)
+            for name, value in request.query_params.items():
+                if name in fields and fields[name].widget in ("code", "codes") and value.strip():
+                    values[name] = value.strip()
             return page(request, session, ws, kind, values)
 
     @routes.post("/records/new/{kind_name}", response_class=HTMLResponse)

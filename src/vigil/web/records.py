@@ -283,6 +283,7 @@ def router(site: Site) -> APIRouter:
             session,
             view=view,
             record=view.record,
+            kind=kind_of(view.record.code).value,
             kind_label=labels.kind(view.record.code),
             rows=field_rows(view.record, labels),
             page=page,

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from vigil.bootstrap import Settings
 from vigil.domain.errors import DomainError
-from vigil.services.permissions import NotAllowed
+from vigil.services.permissions import NotAllowed, allows
 from vigil.services.workspace import Locked, NotFound, Workspace
 from vigil.web.i18n import LANGUAGE_NAMES, LANGUAGES, best_language, load_translations
 from vigil.web.sessions import SessionStore, WebSession
@@ -126,6 +126,7 @@ class Site:
                 languages=LANGUAGE_NAMES,
                 path=request.url.path,
                 htmx=request.headers.get("hx-request") == "true",
+                can=lambda permission: role is not None and allows(role, permission),
                 **context,
             )
         )
