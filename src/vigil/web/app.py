@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from vigil.bootstrap import Settings
-from vigil.web import auth, overview
+from vigil.web import api, auth, overview
 from vigil.web.auth import SIGN_IN_FAILED
 from vigil.web.sessions import SessionStore
 from vigil.web.site import HERE, Site, install_handlers
@@ -32,6 +32,7 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
     """Build the web application for one instance; nothing is opened until someone signs in."""
     sessions = SessionStore(settings.session_minutes * 60)
     site = Site(settings, sessions)
+    api_app = api.application(site)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -39,6 +40,7 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
             while True:
                 await asyncio.sleep(sweep_seconds)
                 sessions.expire()
+                api_app.state.sessions.expire()
 
         task = asyncio.create_task(sweep())
         try:
@@ -46,10 +48,12 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
         finally:
             task.cancel()
             sessions.close_all()
+            api_app.state.sessions.close_all()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sessions = sessions
     app.state.site = site
+    app.state.api = api_app
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.middleware("http")
@@ -60,6 +64,7 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
         return response
 
     install_handlers(app, site)
-    for part in (auth, overview):
+    for part in (auth, overview, api.pages):
         app.include_router(part.router(site))
+    app.mount(api.PREFIX, api_app)
     return app
