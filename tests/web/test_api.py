@@ -17,7 +17,7 @@ from vigil.services.dates import parse_date
 from vigil.services.permissions import ROLES, NotAllowed, allows
 from vigil.services.recording import add_record, show
 from vigil.services.workspace import utc_now
-from vigil.web.api.limits import Limits, SlidingWindow
+from vigil.web.api.limits import Limits, SlidingWindow, TokenSessions
 from vigil.web.app import create_app
 from web.test_web import sign_in
 
@@ -317,3 +317,34 @@ def test_the_tokens_page_refuses_what_the_user_may_not_give(
         answer = client.post("/account/tokens", data=form)
         assert answer.status_code == 400 and 'class="error"' in answer.text
     assert "vgt_" not in client.get("/account/tokens").text
+
+
+def test_an_idle_token_session_is_closed_and_its_keys_dropped(
+    vigil: Vigil, settings: Settings, client: TestClient
+) -> None:
+    sessions = api(client).sessions
+    now = [0.0]
+    sessions.clock = lambda: now[0]
+    headers = bearer(vigil.create_token("script", "read", ["default"]).text)
+    assert client.get("/api/v1/overview", headers=headers).status_code == 200
+    assert client.get("/api/v1/overview", headers=headers).status_code == 200
+    assert len(sessions) == 1
+    (opened,) = [s.vigil for s in sessions._sessions.values()]
+    assert opened.workspace.ciphers
+    now[0] += sessions.idle_seconds + 1
+    sessions.expire()
+    assert len(sessions) == 0
+    assert opened.workspace.ciphers == {} and opened.workspace.actor is None
+    assert client.get("/api/v1/overview", headers=headers).status_code == 200
+    assert len(sessions) == 1
+
+
+def test_a_token_opened_twice_at_once_keeps_one_session(vigil: Vigil, settings: Settings) -> None:
+    text = vigil.create_token("script", "read", ["default"]).text
+    sessions = TokenSessions(60.0)
+    first = sessions.add(("id", "hash"), Vigil.open_by_token(settings, text))
+    late = Vigil.open_by_token(settings, text)
+    assert sessions.add(("id", "hash"), late) is first
+    assert late.token_id is None and first.vigil.token_id is not None
+    sessions.close_all()
+    assert first.vigil.token_id is None

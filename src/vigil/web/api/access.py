@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from vigil.bootstrap import InstanceMissing, Settings, Vigil, token_fingerprint
 from vigil.services.tokens import TokenRefused
 from vigil.services.workspace import Workspace
-from vigil.web.api.limits import Limits, TokenSessions
+from vigil.web.api.limits import Limits, TokenSession, TokenSessions
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `vgt_…` (`vigil token create`).")
 
@@ -52,26 +52,35 @@ class Access:
                 raise TooMany(wait)
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthorised("an API token is needed: Authorization: Bearer vgt_…")
+        for _ in range(2):
+            key, session = self._session(credentials.credentials, address)
+            with session.lock:
+                if session.vigil.token_id is None:
+                    continue  # closed for idleness between finding and locking it: reopen
+                problem: str | None = None
+                try:
+                    session.vigil.check_token()
+                except TokenRefused as error:
+                    problem = str(error)
+                if problem is None:
+                    wait = self.limits.per_token.hit(key[0])
+                    if wait is not None:
+                        raise TooMany(wait)
+                    yield session.vigil.workspace
+                    return
+            self.sessions.drop(key)
+            raise Unauthorised(problem)
+        raise Unauthorised("the token's session closed while opening: try again")
+
+    def _session(self, text: str, address: str) -> tuple[tuple[str, str], TokenSession]:
+        """The opened session of a presented token, opening the instance on first use."""
         try:
-            key = token_fingerprint(credentials.credentials)
+            key = token_fingerprint(text)
             session = self.sessions.get(key)
             if session is None:
-                vigil = Vigil.open_by_token(self.settings, credentials.credentials, self.clock)
+                vigil = Vigil.open_by_token(self.settings, text, self.clock)
                 session = self.sessions.add(key, vigil)
         except (TokenRefused, InstanceMissing) as refused:
             self.limits.failures.hit(address)
             raise Unauthorised(str(refused)) from None
-        with session.lock:
-            problem: str | None = None
-            try:
-                session.vigil.check_token()
-            except TokenRefused as error:
-                problem = str(error)
-            if problem is None:
-                wait = self.limits.per_token.hit(key[0])
-                if wait is not None:
-                    raise TooMany(wait)
-                yield session.vigil.workspace
-                return
-        self.sessions.drop(key)
-        raise Unauthorised(problem)
+        return key, session

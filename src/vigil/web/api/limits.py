@@ -113,16 +113,21 @@ class TokenSessions:
             return session
 
     def add(self, key: tuple[str, str], vigil: Vigil) -> TokenSession:
+        """Keep a newly opened instance; if another request opened the same token meanwhile,
+        keep that one and close this."""
         session = TokenSession(vigil, self.clock())
+        gone: list[TokenSession] = []
         with self._lock:
-            if len(self._sessions) >= MAX_SESSIONS:
-                oldest = min(self._sessions, key=lambda k: self._sessions[k].last_used)
-                gone = [self._sessions.pop(oldest)]
+            existing = self._sessions.get(key)
+            if existing is not None:
+                gone.append(session)
+                session = existing
             else:
-                gone = []
-            previous = self._sessions.pop(key, None)
-            self._sessions[key] = session
-        for old in [*gone, *([previous] if previous else [])]:
+                if len(self._sessions) >= MAX_SESSIONS:
+                    oldest = min(self._sessions, key=lambda k: self._sessions[k].last_used)
+                    gone.append(self._sessions.pop(oldest))
+                self._sessions[key] = session
+        for old in gone:
             old.close()
         return session
 
