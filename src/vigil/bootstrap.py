@@ -301,6 +301,7 @@ class Vigil:
         if self.session is None:
             raise Locked("no user has signed in")
         keyring = TokenKeyring()
+        self._forget_expired_tokens()
         with self.store.transaction():
             new = tokens.create_token(
                 self.workspace,
@@ -319,7 +320,17 @@ class Vigil:
         return new
 
     def list_tokens(self) -> list[tokens.ApiTokenRow]:
+        self._forget_expired_tokens()
         return tokens.list_tokens(self.workspace, self.store)
+
+    def _forget_expired_tokens(self) -> None:
+        """Destroy what expired tokens could still open: their key bundles and their entries
+        in the side file."""
+        expired = tokens.forget_expired(self.store, self.workspace.clock())
+        if expired and self.database_key is not None:
+            file = DatabaseKeyFile(self.settings.key_file)
+            for token_id in expired:
+                file.remove_token(token_id)
 
     def revoke_token(self, token_id: str) -> tokens.ApiTokenRow:
         """Revoke a token and forget its way into the database file."""

@@ -10,6 +10,7 @@ from conftest import PASSPHRASE, embedded_engine, instance_environment
 from integration.test_compartments import new_compartment, person
 from vigil.bootstrap import Settings, Vigil
 from vigil.cli.main import cli
+from vigil.crypto.database_keys import DatabaseKeyFile
 from vigil.services import compartments
 from vigil.services.permissions import NotAllowed
 from vigil.services.recording import add_record, show
@@ -193,3 +194,28 @@ def test_the_token_commands_create_list_and_revoke(vigil: Vigil, settings: Setti
     assert '"revoked"' in run("token", "list", "--json")
     refused = runner.invoke(cli, ["token", "create", "x", "--compartment", "nowhere"], env=env)
     assert refused.exit_code != 0
+
+
+def test_revoked_and_expired_tokens_keep_no_keys(vigil: Vigil, settings: Settings) -> None:
+    vigil.workspace.clock = lambda: START
+    revoked = vigil.create_token("revoked", "read", ["default"], days=30)
+    expiring = vigil.create_token("expiring", "read", ["default"], days=1)
+    lasting = vigil.create_token("lasting", "read", ["default"], days=30)
+    vigil.revoke_token(revoked.row.id)
+    vigil.workspace.clock = lambda: START + timedelta(days=2)
+    states = {
+        t.label: (t.state(vigil.workspace.clock()), bool(t.sealed_keys))
+        for t in vigil.list_tokens()
+    }
+    assert states == {
+        "revoked": ("revoked", False),
+        "expiring": ("expired", False),
+        "lasting": ("active", True),
+    }
+    if settings.embedded:
+        file = DatabaseKeyFile(settings.key_file)
+        assert file.token_entry(revoked.row.id) is None
+        assert file.token_entry(expiring.row.id) is None
+        assert file.token_entry(lasting.row.id) is not None
+    opened = Vigil.open_by_token(settings, lasting.text, lambda: START + timedelta(days=2))
+    opened.close()

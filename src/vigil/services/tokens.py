@@ -178,10 +178,25 @@ def revoke_token(ws: Workspace, store: TokenStore, token_id: str) -> ApiTokenRow
         raise NotAllowed(f"no token {token_id!r} of yours")
     if row.revoked_at is None:
         row.revoked_at = _stamp(ws.clock())
+        row.sealed_keys = b""  # the keys are no use any more: a copy of the database keeps none
         with store.transaction():
             store.save_api_token(row)
             ws.record_event("token-revoke", None, {"token": row.id, "user": row.user})
     return row
+
+
+def forget_expired(store: TokenStore, now: datetime) -> list[str]:
+    """Destroy the key bundles of tokens that expired; return their ids (to forget elsewhere).
+
+    An expired token is refused anyway; without its bundle, a copy of the database taken
+    later gives nothing to whoever still has the token's text.
+    """
+    expired = [t for t in store.api_tokens() if t.sealed_keys and t.state(now) == "expired"]
+    with store.transaction():
+        for row in expired:
+            row.sealed_keys = b""
+            store.save_api_token(row)
+    return [row.id for row in expired]
 
 
 def check_token(store: TokenStore, token_id: str, now: datetime) -> tuple[ApiTokenRow, UserRow]:
