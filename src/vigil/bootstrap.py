@@ -295,6 +295,7 @@ class Vigil:
         scope: str,
         compartments: Sequence[str],
         days: int = tokens.DEFAULT_DAYS,
+        reveal: bool = False,
     ) -> tokens.NewToken:
         """Make an API token for the signed-in user; on the embedded database the file's key
         is sealed to the token in the side file, in the same transaction."""
@@ -312,6 +313,7 @@ class Vigil:
                 scope,
                 compartments,
                 days,
+                reveal,
             )
             if self.database_key is not None:
                 DatabaseKeyFile(self.settings.key_file).add_token(

@@ -47,6 +47,21 @@ def test_tokens_are_made_listed_revoked_and_expire_by_the_clock(
         Vigil.open_by_token(settings, year.text, lambda: START)
 
 
+@pytest.mark.parametrize("role", ["analyst"])
+def test_a_role_that_may_not_reveal_gets_no_revealing_token(
+    vigil: Vigil, settings: Settings, role: str
+) -> None:
+    vigil.add_user("member", role, PASSPHRASE, ("default",))
+    member = Vigil.open(settings)
+    member.sign_in("member", PASSPHRASE)
+    try:
+        with pytest.raises(NotAllowed, match="reveal"):
+            member.create_token("script", "read", ["default"], reveal=True)
+        assert not member.create_token("script", "read", ["default"]).row.reveal
+    finally:
+        member.close()
+
+
 @pytest.mark.parametrize(
     ("scope", "chosen", "days"),
     [

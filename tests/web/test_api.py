@@ -135,6 +135,26 @@ def test_a_read_write_token_adds_and_edits_records_and_seals_identities(
     assert_never_named(created.text, shown.text, edited.text)
 
 
+def test_only_a_reveal_token_opens_a_sealed_section_and_every_opening_is_audited(
+    vigil: Vigil, client: TestClient
+) -> None:
+    code = add_record(vigil.workspace, person(SEALED_NAME))
+    plain = bearer(vigil.create_token("plain", "read-write", ["default"]).text)
+    refused = client.get(f"/api/v1/records/{code}", params={"reveal": "true"}, headers=plain)
+    assert refused.status_code == 403 and "sealed.reveal" in refused.json()["error"]
+    assert_never_named(refused.text)
+    revealing = bearer(vigil.create_token("reveal", "read", ["default"], reveal=True).text)
+    kept = client.get(f"/api/v1/records/{code}", headers=revealing)
+    assert kept.json()["sealed"] == "sealed"
+    assert_never_named(kept.text)
+    opened = client.get(f"/api/v1/records/{code}", params={"reveal": "true"}, headers=revealing)
+    assert opened.status_code == 200 and opened.json()["sealed"] == "revealed"
+    assert opened.json()["fields"]["identity"]["names"] == [SEALED_NAME]
+    actions = [row.action for row in vigil.store.audit_rows(record=code)]
+    assert actions == ["create", "reveal"]
+    assert all(SEALED_NAME not in repr(row) for row in vigil.store.audit_rows())
+
+
 def test_a_token_sees_nothing_of_a_compartment_it_was_not_given(
     vigil: Vigil, settings: Settings, client: TestClient
 ) -> None:
@@ -281,6 +301,7 @@ def test_the_tokens_page_creates_shows_once_lists_and_revokes(
     page = client.get("/account/tokens")
     assert page.status_code == 200 and "API tokens" in page.text
     assert ("read-write" in page.text) == allows(role, "record.write")
+    assert ('name="reveal"' in page.text) == allows(role, "sealed.reveal")
     form = {"csrf": csrf, "label": "nightly", "scope": "read", "compartment:default": "on"}
     created = client.post("/account/tokens", data={**form, "days": "7"})
     assert created.status_code == 200

@@ -1,5 +1,7 @@
 """`vigil token create|list|revoke`: API tokens for scripts using /api/v1."""
 
+from typing import Any
+
 import click
 
 from vigil.cli.context import log, opened
@@ -35,10 +37,15 @@ def token() -> None:
     show_default=True,
     help=f"Days until the token expires (at most {MAX_DAYS}).",
 )
-def create(name: str, scope: str, compartments: tuple[str, ...], days: int) -> None:
+@click.option(
+    "--reveal",
+    is_flag=True,
+    help="Let the token open sealed sections on request (audited); not for analysts.",
+)
+def create(name: str, scope: str, compartments: tuple[str, ...], days: int, reveal: bool) -> None:
     """Create a token for the signed-in user; it is printed once and kept nowhere."""
     with opened(unlock=True) as vigil:
-        new = vigil.create_token(name, scope, compartments, days)
+        new = vigil.create_token(name, scope, compartments, days, reveal)
     log.info("created API token %s", new.row.id)
     click.echo(
         f"token {new.row.id} ({scope}, {', '.join(compartments)}), expires {new.row.expires_at}"
@@ -54,7 +61,7 @@ def list_tokens(as_json: bool) -> None:
     with opened(unlock=True) as vigil:
         rows = vigil.list_tokens()
         now = vigil.workspace.clock()
-    data = [
+    data: list[dict[str, Any]] = [
         {
             "id": r.id,
             "name": r.label,
@@ -63,6 +70,7 @@ def list_tokens(as_json: bool) -> None:
             "created_at": r.created_at,
             "expires_at": r.expires_at,
             "state": r.state(now),
+            "reveal": r.reveal,
         }
         for r in rows
     ]
@@ -71,12 +79,13 @@ def list_tokens(as_json: bool) -> None:
         return
     table(
         "API tokens",
-        ["id", "name", "scope", "compartments", "expires", "state"],
+        ["id", "name", "scope", "reveal", "compartments", "expires", "state"],
         [
             [
                 d["id"],
                 d["name"],
                 d["scope"],
+                "yes" if d["reveal"] else "",
                 ", ".join(d["compartments"]),
                 d["expires_at"],
                 d["state"],

@@ -43,6 +43,7 @@ class ApiTokenRow:
     secret_hash: str
     sealed_keys: bytes
     revoked_at: str | None = None
+    reveal: bool = False  # may open sealed sections on request (audited), if the role allows
 
     @property
     def compartment_names(self) -> tuple[str, ...]:
@@ -119,10 +120,12 @@ def create_token(
     scope: str,
     compartments: Sequence[str],
     days: int = DEFAULT_DAYS,
+    reveal: bool = False,
 ) -> NewToken:
     """Make a token for the signed-in user, who holds the compartment keys ``held``.
 
-    The token may use only compartments the user holds and a scope the user's role allows.
+    The token may use only compartments the user holds and a scope the user's role allows;
+    ``reveal`` lets it open sealed sections on request, each opening audited.
     """
     actor = ws.require("record.read")
     label = label.strip()
@@ -132,6 +135,8 @@ def create_token(
         raise NotAllowed(f"scope {scope!r} is not one of {', '.join(SCOPES)}")
     if scope == "read-write" and not allows(actor.role, "record.write"):
         raise NotAllowed(f"{actor.name} ({actor.role}) may not write records, nor may a token")
+    if reveal and not allows(actor.role, "sealed.reveal"):
+        raise NotAllowed(f"{actor.name} ({actor.role}) may not reveal sealed data, nor may a token")
     if not 1 <= days <= MAX_DAYS:
         raise NotAllowed(f"a token lasts 1 to {MAX_DAYS} days, not {days}")
     chosen = list(dict.fromkeys(c.strip() for c in compartments if c.strip()))
@@ -153,13 +158,19 @@ def create_token(
         expires_at=_stamp(now + timedelta(days=days)),
         secret_hash=keys.lookup_hash(secret),
         sealed_keys=keys.seal_keys(secret, bundle),
+        reveal=reveal,
     )
     with store.transaction():
         store.save_api_token(row)
         ws.record_event(
             "token-create",
             None,
-            {"token": token_id, "scope": scope, "compartments": row.compartments},
+            {
+                "token": token_id,
+                "scope": scope,
+                "compartments": row.compartments,
+                "reveal": "yes" if reveal else "no",
+            },
         )
     return NewToken(row, text, secret)
 
@@ -234,4 +245,5 @@ def open_token(
             usable[compartment] = versions
     if INSTANCE_COMPARTMENT not in usable:
         raise TokenRefused("this token no longer fits its user's keys: create a new one")
-    return Grant(row, user, SCOPES[row.scope], usable)
+    permissions = SCOPES[row.scope] | ({"sealed.reveal"} if row.reveal else set())
+    return Grant(row, user, frozenset(permissions), usable)

@@ -22,6 +22,7 @@ api_token = sa.Table(
     sa.Column("revoked_at", sa.String(40), nullable=True),
     sa.Column("secret_hash", sa.String(64), nullable=False),
     sa.Column("sealed_keys", sa.LargeBinary, nullable=False),
+    sa.Column("reveal", sa.Boolean, nullable=False),
 )
 
 

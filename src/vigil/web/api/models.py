@@ -12,15 +12,15 @@ class ErrorOut(BaseModel):
 
 
 class RecordOut(BaseModel):
-    """A record with its public fields; a sealed part is never included."""
+    """A record with its public fields; a sealed part only when revealed on request."""
 
     code: str
     kind: Kind
     version: int
     compartment: str
-    sealed: Literal["none", "sealed"] = Field(
-        description='"sealed" when the record has a sealed part (identity, testimony), '
-        "which the API never returns"
+    sealed: Literal["none", "sealed", "revealed"] = Field(
+        description='"sealed" when the record has a sealed part (identity, testimony), which is '
+        'left out; "revealed" when it was opened on request (`reveal=true`) and is included'
     )
     fields: dict[str, Any] = Field(description="The record's public fields, dates as EDTF text.")
 

@@ -35,6 +35,7 @@ def router(site: Site) -> APIRouter:
             "chosen": held[:1],
             "days": DEFAULT_DAYS,
             "created": None,
+            "reveal": False,
             "error": None,
         }
         values.update(context)
@@ -46,6 +47,7 @@ def router(site: Site) -> APIRouter:
             tokens=[(row, row.state(now)) for row in rows],
             compartments=held,
             can_write=allows(actor.role, "record.write"),
+            can_reveal=allows(actor.role, "sealed.reveal"),
             max_days=MAX_DAYS,
             **values,
         )
@@ -65,7 +67,14 @@ def router(site: Site) -> APIRouter:
             if name.startswith("compartment:") and value == "on"
         ]
         label, scope, days_text = form.get("label"), form.get("scope"), form.get("days")
-        keep = {"label": label, "scope": scope, "chosen": chosen, "days": days_text}
+        reveal = form.get("reveal") == "on"
+        keep = {
+            "label": label,
+            "scope": scope,
+            "chosen": chosen,
+            "days": days_text,
+            "reveal": reveal,
+        }
         try:
             days = int(days_text or DEFAULT_DAYS)
         except ValueError:
@@ -73,7 +82,7 @@ def router(site: Site) -> APIRouter:
             return page(request, session, 400, error=message, **keep)
         try:
             with session.lock:
-                new = session.vigil.create_token(label, scope, chosen, days)
+                new = session.vigil.create_token(label, scope, chosen, days, reveal)
         except NotAllowed as refused:
             return page(request, session, 400, error=str(refused), **keep)
         return page(request, session, created=new.text)

@@ -53,7 +53,7 @@ def record_out(view: RecordView) -> RecordOut:
         kind=kind_of_code(code).value,
         version=view.version,
         compartment=view.compartment,
-        sealed="none" if view.sealed == "none" else "sealed",
+        sealed=view.sealed,  # type: ignore[arg-type]
         fields=fields,
     )
 
@@ -100,8 +100,18 @@ def router(access: Access) -> APIRouter:
         return RecordPage(records=[record_out(v) for v in views], limit=limit, offset=offset)
 
     @routes.get("/records/{code}", response_model=RecordOut, summary="Show one record")
-    def record(ws: Caller, code: Annotated[str, Path(max_length=32)]) -> RecordOut:
-        return record_out(show(ws, code))
+    def record(
+        ws: Caller,
+        code: Annotated[str, Path(max_length=32)],
+        reveal: Annotated[
+            bool,
+            Query(
+                description="Open the sealed part (identity, testimony): needs a token made "
+                "with reveal and a role that may reveal; every opening is audited."
+            ),
+        ] = False,
+    ) -> RecordOut:
+        return record_out(show(ws, code, reveal=reveal))
 
     @routes.post(
         "/records", response_model=Created, status_code=201, summary="Add a record (read-write)"

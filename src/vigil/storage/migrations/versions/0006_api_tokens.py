@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.String(40), nullable=True),
         sa.Column("secret_hash", sa.String(64), nullable=False),
         sa.Column("sealed_keys", sa.LargeBinary, nullable=False),
+        sa.Column("reveal", sa.Boolean, nullable=False),
     )
     op.create_index("ix_api_token_user", "api_token", ["user"])
 
