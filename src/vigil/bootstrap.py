@@ -387,10 +387,21 @@ class Vigil:
 
     def check_token(self) -> None:
         """Fail with TokenRefused once the token this instance was opened with was revoked,
-        expired or its user disabled."""
-        if self.token_id is None:
+        expired or its user disabled; follow a change of its user's role, and drop the keys of
+        a compartment its user left or whose key was rotated since it was opened."""
+        ws = self.workspace
+        if self.token_id is None or ws.actor is None:
             raise tokens.TokenRefused("not opened with a token")
-        tokens.check_token(self.store, self.token_id, self.workspace.clock())
+        _, user = tokens.check_token(self.store, self.token_id, ws.clock())
+        if user.role != ws.actor.role:
+            ws.actor = Actor(user.name, user.role, ws.actor.permissions)
+        held = tokens.still_held(self.store, user.name, ws.ciphers)
+        gone = [c for c, cipher in ws.ciphers.items() if held.get(c) != cipher.key_version]
+        if INSTANCE_COMPARTMENT in gone:
+            raise tokens.TokenRefused("this token no longer fits its user's keys")
+        for compartment in gone:
+            del ws.ciphers[compartment]
+            ws.name_indexes.pop(compartment, None)
 
     def add_user(
         self, name: str, role: str, passphrase: str, compartments: tuple[str, ...]

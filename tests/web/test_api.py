@@ -12,7 +12,7 @@ from conftest import PASSPHRASE
 from integration.test_compartments import new_compartment, person
 from vigil.bootstrap import Settings, Vigil
 from vigil.domain.records import Act, Incident, Place
-from vigil.services import accounts
+from vigil.services import accounts, compartments
 from vigil.services.dates import parse_date
 from vigil.services.permissions import ROLES, NotAllowed, allows
 from vigil.services.recording import add_record, show
@@ -210,6 +210,28 @@ def test_a_disabled_users_token_stops_working(
     assert refused.status_code == 401 and "disabled" in refused.json()["error"]
     with TestClient(create_app(settings)) as fresh:
         assert fresh.get("/api/v1/records", headers=headers).status_code == 401
+
+
+def test_an_open_token_session_follows_its_users_role_and_compartments(
+    vigil: Vigil, settings: Settings, client: TestClient
+) -> None:
+    new_compartment(vigil, "Hotline 2017")
+    vigil.add_user("member", "documenter", PASSPHRASE, ("default", "Hotline 2017"))
+    code = add_record(vigil.workspace, Place("", "Argun", "town"), "Hotline 2017")
+    headers = bearer(token_of(settings, "member", "read-write", ("default", "Hotline 2017")))
+    place = {"kind": "place", "fields": {"name": "Gudermes", "kind": "town"}}
+    assert client.post("/api/v1/records", json=place, headers=headers).status_code == 201
+    assert client.get(f"/api/v1/records/{code}", headers=headers).status_code == 200
+    member = vigil.store.get_user("member")
+    assert member is not None and vigil.session is not None
+    member.role = "viewer"
+    vigil.store.save_user(member)
+    assert client.post("/api/v1/records", json=place, headers=headers).status_code == 403
+    compartments.remove_member(
+        vigil.workspace, vigil.store, vigil.user_keys, vigil.session, "Hotline 2017", "member"
+    )
+    assert client.get(f"/api/v1/records/{code}", headers=headers).status_code == 404
+    assert client.get("/api/v1/overview", headers=headers).status_code == 200
 
 
 def test_a_revoked_token_stops_at_once(vigil: Vigil, client: TestClient) -> None:

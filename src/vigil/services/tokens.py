@@ -7,7 +7,7 @@ token stops working when it expires, is revoked, when its user is disabled, and 
 compartment whose key was rotated or that its user left since the token was made.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -224,6 +224,18 @@ def check_token(store: TokenStore, token_id: str, now: datetime) -> tuple[ApiTok
     return row, user
 
 
+def still_held(store: TokenStore, user: str, compartments: Iterable[str]) -> dict[str, int]:
+    """Of the given compartments, those the user still holds the current key of, with the
+    current key version of each."""
+    holds = {(w.compartment, w.key_version) for w in store.wraps_for(user)}
+    held = {}
+    for compartment in compartments:
+        version = store.compartment_version(compartment)
+        if version is not None and (compartment, version) in holds:
+            held[compartment] = version
+    return held
+
+
 def open_token(
     store: TokenStore, keys: TokenKeys, token_id: str, secret: bytes, now: datetime
 ) -> Grant:
@@ -237,12 +249,8 @@ def open_token(
         raise TokenRefused("invalid token")
     row, user = check_token(store, token_id, now)
     bundle = keys.open_keys(secret, row.sealed_keys)
-    holds = {(w.compartment, w.key_version) for w in store.wraps_for(user.name)}
-    usable: dict[str, dict[int, bytes]] = {}
-    for compartment, versions in bundle.items():
-        current = store.compartment_version(compartment)
-        if current is not None and current in versions and (compartment, current) in holds:
-            usable[compartment] = versions
+    current = still_held(store, user.name, bundle)
+    usable = {c: versions for c, versions in bundle.items() if current.get(c) in versions}
     if INSTANCE_COMPARTMENT not in usable:
         raise TokenRefused("this token no longer fits its user's keys: create a new one")
     permissions = SCOPES[row.scope] | ({"sealed.reveal"} if row.reveal else set())
