@@ -40,12 +40,13 @@ def token_of(
     scope: str = "read",
     compartments: tuple[str, ...] = ("default",),
     days: int = 30,
+    reveal: bool = False,
 ) -> str:
     """Sign in as a user in a second instance object and make a token for them."""
     member = Vigil.open(settings)
     try:
         member.sign_in(user, PASSPHRASE)
-        return member.create_token("script", scope, compartments, days).text
+        return member.create_token("script", scope, compartments, days, reveal).text
     finally:
         member.close()
 
@@ -186,16 +187,34 @@ def test_a_token_never_does_more_than_its_users_role(
     vigil: Vigil, settings: Settings, client: TestClient, role: str
 ) -> None:
     vigil.add_user("member", role, PASSPHRASE, ("default",))
-    place = {"kind": "place", "fields": {"name": "Argun", "kind": "town"}}
+    town = add_record(vigil.workspace, Place("", "Argun", "town"))
+    victim = add_record(vigil.workspace, person(SEALED_NAME))
+    place = {"kind": "place", "fields": {"name": "Gudermes", "kind": "town"}}
+    rename = {"changes": {"name": "Argun district"}}
     read = bearer(token_of(settings, "member", "read"))
-    assert client.get("/api/v1/records", headers=read).status_code == 200
+    for path in ("/records", f"/records/{town}", "/overview", "/vocabularies/sex"):
+        assert client.get(f"/api/v1{path}", headers=read).status_code == 200
     assert client.post("/api/v1/records", json=place, headers=read).status_code == 403
+    assert client.patch(f"/api/v1/records/{town}", json=rename, headers=read).status_code == 403
+    reveal = {"reveal": "true"}
+    shown = client.get(f"/api/v1/records/{victim}", params=reveal, headers=read)
+    assert shown.status_code == 403
     if allows(role, "record.write"):
         write = bearer(token_of(settings, "member", "read-write"))
         assert client.post("/api/v1/records", json=place, headers=write).status_code == 201
+        edited = client.patch(f"/api/v1/records/{town}", json=rename, headers=write)
+        assert edited.status_code == 200
     else:
         with pytest.raises(NotAllowed):
             token_of(settings, "member", "read-write")
+    if allows(role, "sealed.reveal"):
+        text = token_of(settings, "member", reveal=True)
+        opened = client.get(f"/api/v1/records/{victim}", params=reveal, headers=bearer(text))
+        assert opened.status_code == 200 and opened.json()["sealed"] == "revealed"
+    else:
+        with pytest.raises(NotAllowed):
+            token_of(settings, "member", reveal=True)
+    assert_never_named(shown.text)
 
 
 def test_a_disabled_users_token_stops_working(
