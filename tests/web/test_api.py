@@ -410,3 +410,18 @@ def test_a_token_opened_twice_at_once_keeps_one_session(vigil: Vigil, settings: 
     assert late.token_id is None and first.vigil.token_id is not None
     sessions.close_all()
     assert first.vigil.token_id is None
+
+
+def test_an_unexpected_failure_answers_json_without_details(
+    vigil: Vigil, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = bearer(vigil.create_token("script", "read", ["default"]).text)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError(SEALED_NAME)
+
+    monkeypatch.setattr("vigil.web.api.records.overview", broken)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        answer = client.get("/api/v1/overview", headers=headers)
+    assert answer.status_code == 500 and answer.json() == {"error": "internal error"}
+    assert_never_named(answer.text)

@@ -90,6 +90,11 @@ def _install_handlers(api: FastAPI) -> None:
             parts.append(f"{where}: {problem.get('msg', 'invalid')}")
         return _error(400, "; ".join(parts) or "invalid request")
 
+    @api.exception_handler(Exception)
+    async def broken(_: Request, __: Exception) -> Response:
+        # Say nothing of what failed: the message could hold data; the server log has it.
+        return _error(500, "internal error")
+
     @api.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> Response:
         return _error(error.status_code, str(error.detail), getattr(error, "headers", None))
