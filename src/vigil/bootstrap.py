@@ -382,8 +382,9 @@ class Vigil:
         ws.ciphers = {c: self.user_keys.cipher(v, max(v)) for c, v in grant.keys.items()}
         ws.name_indexes = indexes_for(grant.keys, self.user_keys)
         signer = open_signer(self.store, ws.ciphers[INSTANCE_COMPARTMENT])
-        ws.audit = SignedAuditLog(self.store, signer, grant.user.name, ws.clock)
-        ws.record_event("token-sign-in", None, {"token": grant.row.id})
+        log = SignedAuditLog(self.store, signer, grant.user.name, ws.clock)
+        ws.audit = tokens.TokenAudit(log, grant.row.id)
+        ws.record_event("token-sign-in")
 
     def check_token(self) -> None:
         """Fail with TokenRefused once the token this instance was opened with was revoked,

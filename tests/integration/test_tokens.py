@@ -10,7 +10,9 @@ from conftest import PASSPHRASE, embedded_engine, instance_environment
 from integration.test_compartments import new_compartment, person
 from vigil.bootstrap import Settings, Vigil
 from vigil.cli.main import cli
+from vigil.crypto.audit_log import VERIFY_KEY_SETTING, verify_log
 from vigil.crypto.database_keys import DatabaseKeyFile
+from vigil.domain.records import Place
 from vigil.services import compartments
 from vigil.services.permissions import NotAllowed
 from vigil.services.recording import add_record, show
@@ -234,3 +236,21 @@ def test_revoked_and_expired_tokens_keep_no_keys(vigil: Vigil, settings: Setting
         assert file.token_entry(lasting.row.id) is not None
     opened = Vigil.open_by_token(settings, lasting.text, lambda: START + timedelta(days=2))
     opened.close()
+
+
+def test_what_a_token_does_is_signed_with_its_id_and_the_log_verifies(
+    vigil: Vigil, settings: Settings
+) -> None:
+    new = vigil.create_token("script", "read-write", ["default"])
+    opened = Vigil.open_by_token(settings, new.text)
+    try:
+        code = add_record(opened.workspace, Place("", "Argun", "town"))
+    finally:
+        opened.close()
+    entries = [(row.actor, row.action, row.details) for row in vigil.store.audit_rows()]
+    assert ("admin", "token-sign-in", {"token": new.row.id}) in entries
+    created = [d for _, action, d in entries if action == "create" and d.get("token")]
+    assert created == [{"kind": "place", "compartment": "default", "token": new.row.id}]
+    assert code
+    key = vigil.store.read_setting(VERIFY_KEY_SETTING)
+    assert key is not None and verify_log(vigil.store.audit_rows(), key) == []

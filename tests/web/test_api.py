@@ -144,15 +144,18 @@ def test_only_a_reveal_token_opens_a_sealed_section_and_every_opening_is_audited
     refused = client.get(f"/api/v1/records/{code}", params={"reveal": "true"}, headers=plain)
     assert refused.status_code == 403 and "sealed.reveal" in refused.json()["error"]
     assert_never_named(refused.text)
-    revealing = bearer(vigil.create_token("reveal", "read", ["default"], reveal=True).text)
+    revealer = vigil.create_token("reveal", "read", ["default"], reveal=True)
+    revealing, revealing_id = bearer(revealer.text), revealer.row.id
     kept = client.get(f"/api/v1/records/{code}", headers=revealing)
     assert kept.json()["sealed"] == "sealed"
     assert_never_named(kept.text)
     opened = client.get(f"/api/v1/records/{code}", params={"reveal": "true"}, headers=revealing)
     assert opened.status_code == 200 and opened.json()["sealed"] == "revealed"
     assert opened.json()["fields"]["identity"]["names"] == [SEALED_NAME]
-    actions = [row.action for row in vigil.store.audit_rows(record=code)]
-    assert actions == ["create", "reveal"]
+    entries = [
+        (row.action, row.details.get("token")) for row in vigil.store.audit_rows(record=code)
+    ]
+    assert entries == [("create", None), ("reveal", revealing_id)]
     assert all(SEALED_NAME not in repr(row) for row in vigil.store.audit_rows())
 
 

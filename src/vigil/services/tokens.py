@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from vigil.services.permissions import NotAllowed, allows
-from vigil.services.ports import KeyWrap, UserRow
+from vigil.services.ports import AuditWriter, KeyWrap, UserRow
 from vigil.services.workspace import INSTANCE_COMPARTMENT, Workspace
 
 READ_PERMISSIONS = frozenset({"record.read", "person.find"})
@@ -73,6 +73,20 @@ class Grant:
     user: UserRow
     permissions: frozenset[str]
     keys: dict[str, dict[int, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenAudit:
+    """An audit writer that names the token in every entry a token session writes, so that
+    what a script did is told apart from what its user did."""
+
+    inner: AuditWriter
+    token_id: str
+
+    def write(
+        self, action: str, record: str | None = None, details: dict[str, str] | None = None
+    ) -> None:
+        self.inner.write(action, record, {**(details or {}), "token": self.token_id})
 
 
 class TokenStore(Protocol):
