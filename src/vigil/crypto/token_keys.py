@@ -52,14 +52,15 @@ class TokenKeyring:
         parts = text.strip().split("_", 2)
         if len(parts) != 3 or parts[0] != PREFIX or len(parts[1]) != 2 * ID_BYTES:
             raise TokenMalformed("not an API token")
+        if not set(parts[1]) <= set("0123456789abcdef"):
+            raise TokenMalformed("not an API token")
         try:
-            int(parts[1], 16)
             secret = base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4))
         except ValueError:
             raise TokenMalformed("not an API token") from None
         if len(secret) != SECRET_BYTES:
             raise TokenMalformed("not an API token")
-        return parts[1].lower(), secret
+        return parts[1], secret
 
     @staticmethod
     def lookup_hash(secret: bytes) -> str:
