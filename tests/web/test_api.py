@@ -319,6 +319,9 @@ def test_the_openapi_description_holds_the_api_only(client: TestClient) -> None:
     assert set(paths["/records/{code}"]) == {"get", "patch"}
     assert described.json()["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert client.get("/openapi.json").status_code == 404
+    for response in (described, client.get("/api/v1/records")):
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-content-type-options"] == "nosniff"
 
 
 # -- the tokens page ---------------------------------------------------------------------------
@@ -344,6 +347,7 @@ def test_the_tokens_page_creates_shows_once_lists_and_revokes(
     csrf = sign_in(client, "member")
     page = client.get("/account/tokens")
     assert page.status_code == 200 and "API tokens" in page.text
+    assert "<script" not in page.text and "style=" not in page.text and "<style" not in page.text
     assert ("read-write" in page.text) == allows(role, "record.write")
     assert ('name="reveal"' in page.text) == allows(role, "sealed.reveal")
     form = {"csrf": csrf, "label": "nightly", "scope": "read", "compartment:default": "on"}
