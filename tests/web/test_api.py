@@ -159,6 +159,31 @@ def test_only_a_reveal_token_opens_a_sealed_section_and_every_opening_is_audited
     assert all(SEALED_NAME not in repr(row) for row in vigil.store.audit_rows())
 
 
+def test_a_token_finds_persons_by_name_in_its_compartments_without_names(
+    vigil: Vigil, client: TestClient
+) -> None:
+    new_compartment(vigil, "Hotline 2017")
+    new_compartment(vigil, "Legal team")
+    seen = add_record(vigil.workspace, person(SEALED_NAME), "Hotline 2017")
+    add_record(vigil.workspace, person(SEALED_NAME), "Legal team")
+    plain = bearer(vigil.create_token("plain", "read", ["Hotline 2017"]).text)
+    query = {"name": SEALED_NAME.lower()}
+    found = client.post("/api/v1/persons/find", json=query, headers=plain)
+    assert found.status_code == 200, found.text
+    assert [(m["code"], m["names"]) for m in found.json()["matches"]] == [(seen, [])]
+    assert_never_named(found.text)
+    refused = client.post("/api/v1/persons/find", json={**query, "reveal": True}, headers=plain)
+    assert refused.status_code == 403
+    assert_never_named(refused.text)
+    revealing = vigil.create_token("reveal", "read", ["Hotline 2017"], reveal=True).text
+    opened = client.post(
+        "/api/v1/persons/find", json={**query, "reveal": True}, headers=bearer(revealing)
+    )
+    assert opened.json()["matches"][0]["names"] == [SEALED_NAME]
+    empty = client.post("/api/v1/persons/find", json={"name": "?"}, headers=plain)
+    assert empty.status_code == 400 and set(empty.json()) == {"error"}
+
+
 def test_a_token_sees_nothing_of_a_compartment_it_was_not_given(
     vigil: Vigil, settings: Settings, client: TestClient
 ) -> None:
@@ -202,6 +227,12 @@ def test_a_token_never_does_more_than_its_users_role(
     reveal = {"reveal": "true"}
     shown = client.get(f"/api/v1/records/{victim}", params=reveal, headers=read)
     assert shown.status_code == 403
+    found = client.post("/api/v1/persons/find", json={"name": SEALED_NAME}, headers=read)
+    if allows(role, "person.find"):
+        assert found.status_code == 200 and found.json()["matches"][0]["code"] == victim
+    else:
+        assert found.status_code == 403
+    assert_never_named(found.text)
     if allows(role, "record.write"):
         write = bearer(token_of(settings, "member", "read-write"))
         assert client.post("/api/v1/records", json=place, headers=write).status_code == 201
@@ -315,7 +346,13 @@ def test_the_openapi_description_holds_the_api_only(client: TestClient) -> None:
     described = client.get("/api/v1/openapi.json")
     assert described.status_code == 200
     paths = described.json()["paths"]
-    assert set(paths) == {"/records", "/records/{code}", "/overview", "/vocabularies/{name}"}
+    assert set(paths) == {
+        "/records",
+        "/records/{code}",
+        "/persons/find",
+        "/overview",
+        "/vocabularies/{name}",
+    }
     assert set(paths["/records/{code}"]) == {"get", "patch"}
     assert described.json()["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     assert client.get("/openapi.json").status_code == 404

@@ -108,3 +108,30 @@ class VocabularyOut(BaseModel):
     name: str
     titles: dict[str, str]
     terms: list[TermOut]
+
+
+class PersonQuery(BaseModel):
+    """A name to look for, sent in the body so that it stays out of addresses and logs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    limit: int = Field(10, ge=1, le=200)
+    reveal: bool = Field(
+        False, description="Return the matches' names (a token made with reveal; audited)."
+    )
+
+
+class PersonMatchOut(BaseModel):
+    code: str
+    compartment: str
+    score: float = Field(description="1.0 when every word matches exactly; by sound counts half.")
+    exact: int
+    phonetic: int
+    names: list[str] = Field(description="Only when revealed.")
+
+
+class PersonMatches(BaseModel):
+    matches: list[PersonMatchOut]
+    checked: int
+    complete: bool = Field(description="False when more candidates were left than were checked.")

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from vigil.domain.codes import RecordKind
 from vigil.domain.errors import DomainError
 from vigil.services.codec import from_dict
+from vigil.services.person_search import find_persons
 from vigil.services.querying import ListFilters, list_records, overview
 from vigil.services.recording import add_record, edit_record, full_dict, kind_of_code, show
 from vigil.services.stored import RecordView
@@ -23,6 +24,9 @@ from vigil.web.api.models import (
     ErrorOut,
     Kind,
     OverviewOut,
+    PersonMatches,
+    PersonMatchOut,
+    PersonQuery,
     RecordCreate,
     RecordOut,
     RecordPage,
@@ -129,6 +133,25 @@ def router(access: Access) -> APIRouter:
         changes = {name: _raw(value) for name, value in body.changes.items()}
         version = edit_record(ws, code, changes, body.note)
         return Edited(code=show(ws, code).record.code, version=version)
+
+    @routes.post("/persons/find", response_model=PersonMatches, summary="Find persons by name")
+    def find(ws: Caller, body: PersonQuery) -> PersonMatches:
+        result = find_persons(ws, body.name, body.limit, body.reveal)
+        return PersonMatches(
+            matches=[
+                PersonMatchOut(
+                    code=m.code,
+                    compartment=m.compartment,
+                    score=m.score,
+                    exact=m.exact,
+                    phonetic=m.phonetic,
+                    names=list(m.names),
+                )
+                for m in result.matches
+            ],
+            checked=result.checked,
+            complete=result.complete,
+        )
 
     @routes.get("/overview", response_model=OverviewOut, summary="Counts and incidents per year")
     def summary(ws: Caller) -> OverviewOut:
