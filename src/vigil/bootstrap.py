@@ -2,8 +2,9 @@
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -15,8 +16,17 @@ from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.keyring import PassphraseKeyring
 from vigil.crypto.recovery_keys import ShamirRecoveryKeys
 from vigil.crypto.sealing import XChaChaCipher
+from vigil.crypto.token_keys import TokenKeyring, TokenMalformed
 from vigil.crypto.user_keys import UnlockedUser, UserKeyring
-from vigil.services import accounts, compartments, instance, person_search, recovery, shredding
+from vigil.services import (
+    accounts,
+    compartments,
+    instance,
+    person_search,
+    recovery,
+    shredding,
+    tokens,
+)
 from vigil.services.accounts import Session
 from vigil.services.ports import Cipher, CompartmentIndex, UserKeys, UserRow, WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
@@ -48,8 +58,13 @@ def compartment_indexes(session: Session, keys: UserKeys) -> dict[str, Compartme
     The index key is derived from the compartment's current (newest) data key, so a key
     rotation needs the index rebuilt (``person_search.reindex_compartment``).
     """
+    return indexes_for(session.keys, keys)
+
+
+def indexes_for(held: dict[str, dict[int, bytes]], keys: UserKeys) -> dict[str, CompartmentIndex]:
+    """Build the name index and cipher of every compartment whose keys are held."""
     indexes = {}
-    for compartment, versions in session.keys.items():
+    for compartment, versions in held.items():
         if not versions or compartment == INSTANCE_COMPARTMENT:
             continue
         current = max(versions)
@@ -57,6 +72,16 @@ def compartment_indexes(session: Session, keys: UserKeys) -> dict[str, Compartme
         cipher = keys.cipher(versions, current)
         indexes[compartment] = CompartmentIndex(compartment, current, names, cipher)
     return indexes
+
+
+def token_fingerprint(text: str) -> tuple[str, str]:
+    """Return (public id, hash of the secret) of a presented API token, or raise TokenRefused;
+    the pair names an opened token session without keeping the secret."""
+    try:
+        token_id, secret = TokenKeyring.parse(text)
+    except TokenMalformed:
+        raise tokens.TokenRefused("invalid token") from None
+    return token_id, TokenKeyring.lookup_hash(secret)
 
 
 class InstanceMissing(Exception):
@@ -141,6 +166,8 @@ class Vigil:
         self.user_keys = UserKeyring(kdf)
         self.session: Session | None = None
         self.passphrase: str | None = None
+        # The public id of the API token this instance was opened with, if any.
+        self.token_id: str | None = None
         self.workspace = Workspace(self.store, load_vocabularies(settings.home / "vocabularies"))
 
     @classmethod
@@ -260,6 +287,123 @@ class Vigil:
             self.session.user.name, secrets.private_bytes, secrets.kek_bytes, self.database_key
         )
 
+    # API tokens (services/tokens.py): made and revoked by a signed-in user, used by scripts.
+
+    def create_token(
+        self,
+        label: str,
+        scope: str,
+        compartments: Sequence[str],
+        days: int = tokens.DEFAULT_DAYS,
+        reveal: bool = False,
+    ) -> tokens.NewToken:
+        """Make an API token for the signed-in user; on the embedded database the file's key
+        is sealed to the token in the side file, in the same transaction."""
+        if self.session is None:
+            raise Locked("no user has signed in")
+        keyring = TokenKeyring()
+        self._forget_expired_tokens()
+        with self.store.transaction():
+            new = tokens.create_token(
+                self.workspace,
+                self.store,
+                keyring,
+                self.session.keys,
+                label,
+                scope,
+                compartments,
+                days,
+                reveal,
+            )
+            if self.database_key is not None:
+                DatabaseKeyFile(self.settings.key_file).add_token(
+                    new.row.id, keyring.seal(new.secret, self.database_key)
+                )
+        return new
+
+    def list_tokens(self) -> list[tokens.ApiTokenRow]:
+        self._forget_expired_tokens()
+        return tokens.list_tokens(self.workspace, self.store)
+
+    def _forget_expired_tokens(self) -> None:
+        """Destroy what expired tokens could still open: their key bundles and their entries
+        in the side file."""
+        expired = tokens.forget_expired(self.store, self.workspace.clock())
+        if expired and self.database_key is not None:
+            file = DatabaseKeyFile(self.settings.key_file)
+            for token_id in expired:
+                file.remove_token(token_id)
+
+    def revoke_token(self, token_id: str) -> tokens.ApiTokenRow:
+        """Revoke a token and forget its way into the database file."""
+        row = tokens.revoke_token(self.workspace, self.store, token_id)
+        if self.database_key is not None:
+            DatabaseKeyFile(self.settings.key_file).remove_token(row.id)
+        return row
+
+    @classmethod
+    def open_by_token(
+        cls, settings: Settings, text: str, clock: Callable[[], datetime] | None = None
+    ) -> "Vigil":
+        """Open the instance with an API token: its user's role narrowed to the token's scope,
+        and only the keys of the token's compartments. Raise TokenRefused otherwise."""
+        try:
+            token_id, secret = TokenKeyring.parse(text)
+        except TokenMalformed:
+            raise tokens.TokenRefused("invalid token") from None
+        if settings.embedded and not settings.database_file.exists():
+            raise InstanceMissing(f"no Vigil instance in {settings.home}")
+        vigil = cls(settings)
+        if clock is not None:
+            vigil.workspace.clock = clock
+        try:
+            if vigil.locked:
+                try:
+                    sealed = DatabaseKeyFile(settings.key_file).token_entry(token_id)
+                    if sealed is None:
+                        raise tokens.TokenRefused("invalid token")
+                    vigil.database_key = TokenKeyring.open(secret, sealed)
+                except (KeyFileBroken, TokenMalformed):
+                    raise tokens.TokenRefused("invalid token") from None
+            vigil._prepare()
+            grant = tokens.open_token(
+                vigil.store, TokenKeyring(), token_id, secret, vigil.workspace.clock()
+            )
+            vigil._token_signed_in(grant)
+        except BaseException:
+            vigil.close()
+            raise
+        return vigil
+
+    def _token_signed_in(self, grant: tokens.Grant) -> None:
+        ws = self.workspace
+        self.token_id = grant.row.id
+        ws.actor = Actor(grant.user.name, grant.user.role, grant.permissions)
+        ws.ciphers = {c: self.user_keys.cipher(v, max(v)) for c, v in grant.keys.items()}
+        ws.name_indexes = indexes_for(grant.keys, self.user_keys)
+        signer = open_signer(self.store, ws.ciphers[INSTANCE_COMPARTMENT])
+        log = SignedAuditLog(self.store, signer, grant.user.name, ws.clock)
+        ws.audit = tokens.TokenAudit(log, grant.row.id)
+        ws.record_event("token-sign-in")
+
+    def check_token(self) -> None:
+        """Fail with TokenRefused once the token this instance was opened with was revoked,
+        expired or its user disabled; follow a change of its user's role, and drop the keys of
+        a compartment its user left or whose key was rotated since it was opened."""
+        ws = self.workspace
+        if self.token_id is None or ws.actor is None:
+            raise tokens.TokenRefused("not opened with a token")
+        _, user = tokens.check_token(self.store, self.token_id, ws.clock())
+        if user.role != ws.actor.role:
+            ws.actor = Actor(user.name, user.role, ws.actor.permissions)
+        held = tokens.still_held(self.store, user.name, ws.ciphers)
+        gone = [c for c, cipher in ws.ciphers.items() if held.get(c) != cipher.key_version]
+        if INSTANCE_COMPARTMENT in gone:
+            raise tokens.TokenRefused("this token no longer fits its user's keys")
+        for compartment in gone:
+            del ws.ciphers[compartment]
+            ws.name_indexes.pop(compartment, None)
+
     def add_user(
         self, name: str, role: str, passphrase: str, compartments: tuple[str, ...]
     ) -> UserRow:
@@ -372,6 +516,7 @@ class Vigil:
         self.workspace.audit = None
         self.session = None
         self.passphrase = None
+        self.token_id = None
         self.user_keys.forget()
         self.engine.dispose()
 

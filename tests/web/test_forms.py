@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 
 from conftest import PASSPHRASE
 from integration.test_compartments import new_compartment

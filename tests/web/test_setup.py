@@ -4,7 +4,7 @@ import logging
 import re
 from collections.abc import Iterator
 
-import httpx
+import httpx2 as httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI

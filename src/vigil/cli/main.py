@@ -12,6 +12,7 @@ from vigil.cli import (
     recovery,
     serve,
     session,
+    tokens,
     users,
     viewing,
 )
@@ -27,7 +28,14 @@ def cli() -> None:
     """
 
 
-for _group in (*adding.GROUPS, audit.audit, users.user, compartments.compartment, *recovery.GROUPS):
+for _group in (
+    *adding.GROUPS,
+    audit.audit,
+    users.user,
+    compartments.compartment,
+    tokens.token,
+    *recovery.GROUPS,
+):
     cli.add_command(_group)
 for _command in (
     *viewing.COMMANDS,

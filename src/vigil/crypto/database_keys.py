@@ -102,6 +102,30 @@ class DatabaseKeyFile:
             }
         self._write(json.dumps(content, indent=1, sort_keys=True) + "\n")
 
+    def add_token(self, token_id: str, sealed_database_key: bytes) -> None:
+        """Keep the database key sealed to an API token's secret, under the token's public id."""
+        content = self._load()
+        tokens = content.setdefault("tokens", {})
+        tokens[self._entry_id(content["salt"], "token:" + token_id)] = sealed_database_key.hex()
+        self._write(json.dumps(content, indent=1, sort_keys=True) + "\n")
+
+    def token_entry(self, token_id: str) -> bytes | None:
+        """Return the database key sealed to a token, or None (revoked or unknown)."""
+        if not self.path.exists():
+            return None
+        content = self._load()
+        raw = content.get("tokens", {}).get(self._entry_id(content["salt"], "token:" + token_id))
+        return None if raw is None else bytes.fromhex(raw)
+
+    def remove_token(self, token_id: str) -> None:
+        """Forget a revoked token's entry; nothing happens for one the file does not know."""
+        if not self.path.exists():
+            return
+        content = self._load()
+        entry = self._entry_id(content["salt"], "token:" + token_id)
+        if content.get("tokens", {}).pop(entry, None) is not None:
+            self._write(json.dumps(content, indent=1, sort_keys=True) + "\n")
+
     def set_recovery(self, public_key: bytes, sealed_database_key: bytes) -> None:
         """Keep the database key sealed to the organisation's recovery key (trustees' shares)."""
         content = self._load()

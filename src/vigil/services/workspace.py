@@ -33,6 +33,8 @@ class Actor:
 
     name: str
     role: str
+    # An API token narrows what the role allows to these permissions (None: the role's own).
+    permissions: frozenset[str] | None = None
 
 
 @dataclass(slots=True)
@@ -55,6 +57,8 @@ class Workspace:
         if self.actor is None:
             raise Locked(_SIGN_IN)
         check(self.actor.name, self.actor.role, permission)
+        if self.actor.permissions is not None and permission not in self.actor.permissions:
+            raise NotAllowed(f"this API token's scope does not allow {permission}")
         return self.actor
 
     def cipher_for(self, compartment: str) -> Cipher:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from vigil.services.ports import KeyWrap
 from vigil.storage.tables import compartment, compartment_key, user_account
+from vigil.storage.token_tables import shred_api_tokens
 
 SHREDDED = "shredded"
 
@@ -60,6 +61,7 @@ class KeyTables:
                     .values(wrapped=secrets.token_bytes(len(row.wrapped)))
                 )
             conn.execute(compartment_key.delete())
+            tokens = shred_api_tokens(conn)
             users = list(conn.execute(sa.select(user_account)))
             totp = 0
             for row in users:
@@ -80,7 +82,8 @@ class KeyTables:
                     wrapped_private_key=b"", totp_sealed=None, password_hash=SHREDDED
                 )
             )
-        return {"compartment keys": len(wraps), "private keys": len(users), "TOTP secrets": totp}
+        counts = {"compartment keys": len(wraps), "private keys": len(users), "TOTP secrets": totp}
+        return counts | ({"API tokens": tokens} if tokens else {})
 
     def compact(self) -> bool:
         """Rewrite the database so the pages that held the old keys are gone.
@@ -100,6 +103,7 @@ class KeyTables:
             else:
                 conn.exec_driver_sql("VACUUM FULL compartment_key")
                 conn.exec_driver_sql("VACUUM FULL user_account")
+                conn.exec_driver_sql("VACUUM FULL api_token")
                 complete = True
         self.engine.dispose()
         return complete

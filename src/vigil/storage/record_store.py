@@ -23,6 +23,7 @@ from vigil.storage.tables import (
     record_version,
     setting,
 )
+from vigil.storage.token_tables import TokenTables
 
 _BATCH = 5000
 _FIRST_YEAR = date(1, 12, 31)
@@ -85,7 +86,7 @@ def _audit_row(row: Any) -> AuditRow:
     )
 
 
-class SqlRecordStore(AccountTables, KeyTables):
+class SqlRecordStore(AccountTables, KeyTables, TokenTables):
     """Keeps records on SQLite or PostgreSQL through one code path."""
 
     def __init__(self, engine: sa.Engine) -> None:

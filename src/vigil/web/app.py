@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from vigil.bootstrap import Settings
-from vigil.web import auth, forms, overview, records, setup
+from vigil.web import api, auth, forms, overview, records, setup
 from vigil.web.auth import SIGN_IN_FAILED
 from vigil.web.headers import SECURITY_HEADERS, SecurityHeaders
 from vigil.web.sessions import SessionStore
@@ -21,6 +21,7 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
     """Build the web application for one instance; nothing is opened until someone signs in."""
     sessions = SessionStore(settings.session_minutes * 60)
     site = Site(settings, sessions)
+    api_app = api.application(site)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -28,6 +29,7 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
             while True:
                 await asyncio.sleep(sweep_seconds)
                 sessions.expire()
+                api_app.state.sessions.expire()
 
         task = asyncio.create_task(sweep())
         try:
@@ -35,15 +37,18 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
         finally:
             task.cancel()
             sessions.close_all()
+            api_app.state.sessions.close_all()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sessions = sessions
     app.state.site = site
+    app.state.api = api_app
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     app.add_middleware(SecurityHeaders)
 
     install_handlers(app, site)
-    for part in (auth, overview, forms, records, setup):
+    for part in (auth, overview, forms, records, setup, api.pages):
         app.include_router(part.router(site))
+    app.mount(api.PREFIX, api_app)
     return app
