@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from vigil.bootstrap import Settings
-from vigil.web import auth, overview
+from vigil.web import account, admin, auth, overview
 from vigil.web.auth import SIGN_IN_FAILED
 from vigil.web.sessions import SessionStore
 from vigil.web.site import HERE, Site, install_handlers
@@ -60,6 +60,6 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
         return response
 
     install_handlers(app, site)
-    for part in (auth, overview):
+    for part in (auth, overview, admin, account):
         app.include_router(part.router(site))
     return app
