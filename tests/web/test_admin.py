@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from conftest import PASSPHRASE
+from functional.test_audit import tamper
 from integration.test_compartments import new_compartment, person
 from vigil.bootstrap import Settings, Vigil
 from vigil.domain.records import Incident
@@ -313,6 +314,17 @@ def test_the_audit_page_lists_what_was_just_done_newest_first(
     assert "user=newbie" in only and "compartment-create" not in only
     by_user = client.get("/audit", params={"user": "nobody-at-all"}).text
     assert "No entries match." in by_user
+
+
+def test_the_audit_page_shows_a_broken_chain(
+    vigil: Vigil, settings: Settings, client: TestClient
+) -> None:
+    sign_in(client)
+    assert "Audit log intact" in client.get("/audit").text
+    tamper(settings, "UPDATE audit_entry SET actor = 'someone-else' WHERE seq = 1")
+    page = client.get("/audit").text
+    assert "Audit log intact" not in page
+    assert "The audit log has been tampered with" in page and "hash-mismatch" in page
 
 
 def test_the_audit_page_pages_through_a_long_log(vigil: Vigil, client: TestClient) -> None:
