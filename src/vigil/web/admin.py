@@ -145,20 +145,25 @@ def router(site: Site) -> APIRouter:
             vigil = signed_in(session)
             existing = {u.name for u in accounts.list_users(vigil.store, me(vigil))}
 
-        def refuse(message: str, **values: Any) -> Response:
-            text = site.gettext(request, message, **values)
+        def refuse(text: str) -> Response:
             return users_page(request, session, 400, error=text, form=kept)
 
         if not valid_user_name(name):
-            return refuse("A user name may use letters, digits, '.', '-' and '_' only.")
+            return refuse(
+                site.gettext(request, "A user name may use letters, digits, '.', '-' and '_' only.")
+            )
         if name in existing:
-            return refuse("The user %(name)s already exists.", name=name)
+            return refuse(site.gettext(request, "The user %(name)s already exists.", name=name))
         if role not in ROLES:
-            return refuse("Choose one of the roles.")
+            return refuse(site.gettext(request, "Choose one of the roles."))
         if passphrase != again:
-            return refuse("The two passphrases differ.")
+            return refuse(site.gettext(request, "The two passphrases differ."))
         if len(passphrase) < MIN_PASSPHRASE:
-            return refuse("A passphrase needs at least %(n)s characters.", n=MIN_PASSPHRASE)
+            return refuse(
+                site.gettext(
+                    request, "A passphrase needs at least %(n)s characters.", n=MIN_PASSPHRASE
+                )
+            )
 
         try:
             with session.lock:
