@@ -14,6 +14,7 @@ from vigil.bootstrap import Settings, Vigil
 from vigil.domain.records import Incident
 from vigil.services.dates import parse_date
 from vigil.services.permissions import ROLES, allows
+from vigil.services.person_search import find_persons
 from vigil.services.recording import add_record
 from vigil.web.app import SIGN_IN_FAILED, create_app
 from web.test_web import csrf_of, sign_in
@@ -343,6 +344,7 @@ def test_no_sealed_name_reaches_an_administration_page(vigil: Vigil, client: Tes
     with_roles(vigil)
     add_record(vigil.workspace, person(SEALED_NAME), "Team")
     add_record(vigil.workspace, person(SEALED_NAME))
+    assert find_persons(vigil.workspace, SEALED_NAME)  # a search is audited without the name
     token = sign_in(client)
     pages = [
         client.post("/admin/compartments/Team/members/viewer/remove", data={"csrf": token}),
@@ -352,6 +354,7 @@ def test_no_sealed_name_reaches_an_administration_page(vigil: Vigil, client: Tes
     assert re.search(r"Re-encrypted [1-9][0-9]* sealed sections of Team", pages[1].text)
     for path in ("/audit", "/admin/users", "/admin/compartments", "/account", "/account/totp"):
         pages.append(client.get(path))
+    assert '<td class="action">search</td>' in pages[2].text
     for response in pages:
         assert response.status_code == 200
         for part in SEALED_NAME.split():
