@@ -9,7 +9,14 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from vigil.crypto.audit_log import SignedAuditLog, open_signer, reseal_signer
+from vigil.crypto.audit_chain import AuditProblem
+from vigil.crypto.audit_log import (
+    VERIFY_KEY_SETTING,
+    SignedAuditLog,
+    open_signer,
+    reseal_signer,
+    verify_log,
+)
 from vigil.crypto.blind_index import PERSON_NAME_BITS, BlindIndex, derive_index_key
 from vigil.crypto.database_keys import DatabaseKeyFile, KeyFileBroken, open_database_key
 from vigil.crypto.kdf import KdfParameters, derive_key
@@ -28,6 +35,7 @@ from vigil.services import (
     tokens,
 )
 from vigil.services.accounts import Session
+from vigil.services.auditing import audit_entries
 from vigil.services.ports import Cipher, CompartmentIndex, UserKeys, UserRow, WrongPassphrase
 from vigil.services.vocabularies import load_vocabularies
 from vigil.services.workspace import (
@@ -424,6 +432,15 @@ class Vigil:
             )
             self._add_key_entries([user])
         return user
+
+    def verify_audit(self, published: str | None = None) -> list[AuditProblem] | None:
+        """Check every audit entry's hash, signature and link (holders of audit.read) and, with a
+        head published earlier, that no tail was cut; None when there is no audit key yet."""
+        self.workspace.require("audit.read")
+        key = self.store.read_setting(VERIFY_KEY_SETTING)
+        if key is None:
+            return None
+        return verify_log(audit_entries(self.workspace, self.store), key, published)
 
     def _add_key_entries(self, users: list[UserRow], fresh: bool = False) -> None:
         if self.database_key is None:

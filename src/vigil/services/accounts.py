@@ -29,6 +29,10 @@ class SignInFailed(Exception):
     """A sign-in was refused; the message never tells an unknown user from a wrong passphrase."""
 
 
+class CodeRejected(Exception):
+    """A one-time code did not match the secret being enrolled; nothing was changed."""
+
+
 @dataclass(slots=True)
 class Session:
     """A signed-in user with the data keys of their compartments, in memory only."""
@@ -223,3 +227,24 @@ def enrol_totp(store: AccountStore, keys: UserKeys, session: Session) -> tuple[s
     session.user.totp_sealed = session.secrets.seal_own(secret.encode())
     store.save_user(session.user)
     return secret, keys.totp_uri(secret, session.user.name)
+
+
+def start_totp(keys: UserKeys, session: Session) -> tuple[str, str]:
+    """Return a new TOTP secret and its URI for the signed-in user's app; nothing is stored.
+
+    The secret takes effect only through `confirm_totp`, with a code the app made from it, so
+    a secret mistyped into the app cannot lock its user out.
+    """
+    secret = keys.new_totp_secret()
+    return secret, keys.totp_uri(secret, session.user.name)
+
+
+def confirm_totp(
+    store: AccountStore, keys: UserKeys, session: Session, secret: str, code: str
+) -> None:
+    """Enrol the secret shown by `start_totp` once the app's code matches it; else change
+    nothing. The secret is stored encrypted under the user's own passphrase-derived key."""
+    if not code.strip().isdigit() or not keys.totp_valid(secret, code):
+        raise CodeRejected("the one-time code does not match: nothing was changed")
+    session.user.totp_sealed = session.secrets.seal_own(secret.encode())
+    store.save_user(session.user)

@@ -13,7 +13,10 @@ def audit_entries(
     record: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    action: str | None = None,
 ) -> Iterator[AuditRow]:
-    """Yield audit entries in log order, filtered by user, record and time."""
+    """Yield audit entries in log order, filtered by user, record, time and action."""
     ws.require("audit.read")
-    yield from rows.audit_rows(actor, record.upper() if record else None, since, until)
+    for row in rows.audit_rows(actor, record.upper() if record else None, since, until):
+        if action is None or row.action == action:
+            yield row

@@ -100,6 +100,12 @@ class Restored:
     reinstalled_wraps: bool
 
 
+def has_recovery_key(store: AccountStore) -> bool:
+    """Tell whether a recovery key was split: then every new compartment key is wrapped to it,
+    and the off-machine copy of the wraps needs writing again."""
+    return store.read_setting(PUBLIC_KEY_SETTING) is not None
+
+
 def wrap_for_recovery(
     store: AccountStore, keys: UserKeys, compartment: str, version: int, key: bytes
 ) -> bool:

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from vigil.bootstrap import Settings
-from vigil.web import api, auth, forms, overview, records, setup
+from vigil.web import account, admin, api, auth, forms, overview, records, setup
 from vigil.web.auth import SIGN_IN_FAILED
 from vigil.web.headers import SECURITY_HEADERS, SecurityHeaders
 from vigil.web.sessions import SessionStore
@@ -48,7 +48,7 @@ def create_app(settings: Settings, sweep_seconds: float = 30.0) -> FastAPI:
     app.add_middleware(SecurityHeaders)
 
     install_handlers(app, site)
-    for part in (auth, overview, forms, records, setup, api.pages):
+    for part in (auth, overview, forms, records, admin, account, setup, api.pages):
         app.include_router(part.router(site))
     app.mount(api.PREFIX, api_app)
     return app

@@ -70,6 +70,22 @@ class SessionStore:
         if session is not None:
             session.close()
 
+    def end_user(self, name: str) -> int:
+        """Close every session signed in as this user (a disabled account, a removed member),
+        so keys it held in memory go at once; return how many were closed."""
+        with self._lock:
+            theirs = [
+                k
+                for k, s in self._sessions.items()
+                if s.vigil is not None
+                and s.vigil.session is not None
+                and s.vigil.session.user.name == name
+            ]
+            gone = [self._sessions.pop(k) for k in theirs]
+        for session in gone:
+            session.close()
+        return len(gone)
+
     def expire(self) -> None:
         """Close every session idle for longer than the timeout."""
         limit = self.clock() - self.idle_seconds
