@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from vigil.domain.codes import RecordKind, kind_of
+from vigil.domain.codes import CROCKFORD, RecordKind, kind_of
 from vigil.domain.errors import InvalidCode
 from vigil.services.ports import AuditRow, RecordQuery, SealedRow, StoredRecord, Version
 from vigil.storage import queries
@@ -19,6 +19,7 @@ from vigil.storage.tables import (
     RECORD_TABLES,
     audit_entry,
     incident,
+    incident_text,
     person_token,
     record_version,
     setting,
@@ -26,6 +27,14 @@ from vigil.storage.tables import (
 
 _BATCH = 5000
 _FIRST_YEAR = date(1, 12, 31)
+
+
+def code_number(code: str) -> int:
+    """The number a code's base32 body spells: the rowid of its row in incident_text."""
+    number = 0
+    for char in code.partition("-")[2]:
+        number = number * 32 + CROCKFORD.index(char)
+    return number
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -91,6 +100,9 @@ class SqlRecordStore(AccountTables, KeyTables):
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self._connection: sa.Connection | None = None
+        # SQLite keeps incident words in an FTS5 table written beside the incident; PostgreSQL
+        # indexes incident.search_text itself
+        self._full_text = engine.dialect.name == "sqlite"
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -112,7 +124,7 @@ class SqlRecordStore(AccountTables, KeyTables):
             with self.engine.connect() as connection:
                 yield connection
 
-    def _insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, table: sa.TableClause, rows: list[dict[str, Any]]) -> None:
         with self._conn() as conn:
             for start in range(0, len(rows), _BATCH):
                 conn.execute(table.insert(), rows[start : start + _BATCH])
@@ -135,6 +147,15 @@ class SqlRecordStore(AccountTables, KeyTables):
             self._insert(table, [{n: row.get(n) for n in names} for row in rows])
         for name, rows in links.items():
             self._insert(LINK_TABLES[name][0], rows)
+        if self._full_text and RecordKind.INCIDENT in by_kind:
+            self._insert(
+                incident_text,
+                [
+                    {"rowid": code_number(r["code"]), "code": r["code"], "text": r["search_text"]}
+                    for r in by_kind[RecordKind.INCIDENT]
+                    if r.get("search_text")
+                ],
+            )
 
     def add(self, records: Sequence[StoredRecord], recorded_at: str) -> None:
         with self.transaction():
@@ -176,6 +197,9 @@ class SqlRecordStore(AccountTables, KeyTables):
             conn.execute(table.delete().where(table.c.code == code))
             for link, owner, _ in LINK_TABLES.values():
                 conn.execute(link.delete().where(link.c[owner] == code))
+            if self._full_text and kind is RecordKind.INCIDENT:
+                rowid = incident_text.c.rowid
+                conn.execute(incident_text.delete().where(rowid == code_number(code)))
 
     def replace(self, record: StoredRecord, recorded_at: str, note: str | None) -> None:
         with self.transaction():
@@ -301,7 +325,7 @@ class SqlRecordStore(AccountTables, KeyTables):
 
     def find(self, query: RecordQuery) -> list[StoredRecord]:
         with self._conn() as conn:
-            rows = conn.execute(queries.listing(query))
+            rows = conn.execute(queries.listing(query, self.engine.dialect.name))
             return [self._stored(query.kind, row) for row in rows]
 
     def referring(self, code: str) -> set[str]:
