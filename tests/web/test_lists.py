@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from alembic import command
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
@@ -18,6 +19,7 @@ from vigil.domain.records import Act, Claim, CountClaim, Incident, Place, Source
 from vigil.services.dates import parse_date
 from vigil.services.permissions import ROLES
 from vigil.services.recording import add_record
+from vigil.storage.engine import _alembic_config
 from vigil.web import overview
 from vigil.web.app import create_app
 from web.test_web import sign_in
@@ -299,3 +301,17 @@ def test_the_list_command_searches_text_and_filters_status(
     assert listed_by_cli("--status", "alleged", "--compartment", LEGAL) == {s.hidden}
     wrong = run.invoke(cli, ["list", "incidents", "--status", "proven"], env=env)
     assert wrong.exit_code != 0 and "--status" in wrong.output
+
+
+def test_the_search_migration_indexes_the_incidents_already_there(
+    vigil: Vigil, client: TestClient
+) -> None:
+    s = sample(vigil)
+    engine = vigil.store.engine
+    with engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0005")
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "head")
+    member(vigil, client)
+    assert listed(client, text="facility") == {s.detention}
+    assert listed(client, text="Zelimkhan") == set()

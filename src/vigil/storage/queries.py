@@ -81,12 +81,17 @@ def _filters(
         where += [table.c[lo] <= query.period[1], table.c[hi] >= query.period[0]]
     if query.places is not None:
         if kind is RecordKind.INCIDENT:
-            # probe by incident, then test the place: as an expression the long list of
-            # places in a subtree is not turned into one index probe per place
+            # SQLite: probe by incident, then test the place: as an expression the long list of
+            # places in a subtree is not turned into one index probe per place. PostgreSQL
+            # weighs both plans from its statistics, but only on the column: for one town of
+            # 100,000 incidents the expression took 150-200 ms, the column 10 ms
+            place_column: sa.ColumnElement[str] = incident_place.c.place
+            if dialect != "postgresql":
+                place_column = place_column.concat("")
             where.append(
                 sa.exists().where(
                     incident_place.c.incident == incident.c.code,
-                    incident_place.c.place.concat("").in_(query.places),
+                    place_column.in_(query.places),
                 )
             )
         elif "place" in table.c:
@@ -95,10 +100,12 @@ def _filters(
             where.append(table.c.code.in_(query.places))
     if query.act_types is not None:
         if kind is RecordKind.INCIDENT:
+            # SQLite: an expression, so that the act is probed by incident; PostgreSQL estimates
+            # an expression at 0.5% of rows and would then join every act of the type and sort
+            # (350 ms for a type of a third of 100,000 incidents, 5 ms on the column)
+            act_type = act.c.type if dialect == "postgresql" else act.c.type.concat("")
             where.append(
-                sa.exists().where(
-                    act.c.incident == incident.c.code, act.c.type.concat("").in_(query.act_types)
-                )
+                sa.exists().where(act.c.incident == incident.c.code, act_type.in_(query.act_types))
             )
         elif kind is RecordKind.ACT:
             where.append(act.c.type.in_(query.act_types))
