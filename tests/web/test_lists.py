@@ -253,7 +253,8 @@ def test_the_dashboard_shows_counts_side_by_side_a_timeline_and_a_queue(
     assert page.status_code == 200
     html = page.text
     counts = html[html.index("what each source said") :]
-    assert "more than 100" in counts.lower() and "27" in counts
+    newest, older = counts.index("<td>27</td>"), counts.lower().index("<td>more than 100</td>")
+    assert newest < older  # side by side, newest first
     assert "Novaya Gazeta report" in counts and "Witness account" in counts
     assert all(claim in counts for claim in s.claims)
     svg = html[html.index("<svg") : html.index("</svg>")]

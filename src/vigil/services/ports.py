@@ -128,6 +128,7 @@ class RecordQuery:
     # incidents: every word must begin a word of the public text (title, description)
     words: Sequence[str] | None = None
     unlinked: bool = False  # claims that support no record
+    newest_first: bool = False  # by date, latest first (the usual order reversed)
 
 
 class RecordStore(Protocol):

@@ -140,11 +140,16 @@ def listing(
 ) -> sa.Select[tuple[str, int, str, bytes | None, str]]:
     """Return the select for one page of a listing, in a stable order."""
     table = RECORD_TABLES[query.kind]
-    order = [sa.nulls_last(table.c[name].asc()) for name in _ORDER.get(query.kind, ())]
+    names = _ORDER.get(query.kind, ())
+    if query.newest_first:
+        # plain DESC: the backward reading of an ascending index on both databases
+        order = [table.c[name].desc() for name in names] + [table.c.code.desc()]
+    else:
+        order = [sa.nulls_last(table.c[name].asc()) for name in names] + [table.c.code]
     return (
         sa.select(table.c.code, table.c.version, table.c.data, table.c.sealed, table.c.compartment)
         .where(*_filters(query, table, dialect))
-        .order_by(*order, table.c.code)
+        .order_by(*order)
         .limit(query.limit)
         .offset(query.offset)
     )

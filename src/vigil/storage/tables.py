@@ -122,6 +122,12 @@ claim = _record_table(
     sa.Column("period_hi", sa.Date, nullable=True),
     sa.Column("place", CODE, nullable=True, index=True),
     sa.Column("superseded_by", CODE, nullable=True, index=True),
+    # the newest claims of one quantity (the dashboard), and claims by date (listings, the
+    # queue of claims not linked yet); both made by migration 0006
+    indexes=(
+        sa.Index("ix_claim_quantity_as_of", "quantity", "as_of_lo", "code"),
+        sa.Index("ix_claim_as_of", "as_of_lo", "code"),
+    ),
 )
 
 claim_support = sa.Table(

@@ -21,6 +21,7 @@ from vigil.web.site import Site, workspace
 
 PAGE_SIZE = 50
 QUEUE_SIZE = 10
+COUNTS_PER_QUANTITY = 10
 # The status of an incident nobody has checked yet: the first thing a reviewer looks at.
 TO_CHECK = "alleged"
 # What the filter form sends, in the order the form shows them.
@@ -121,7 +122,7 @@ def router(site: Site) -> APIRouter:
         language = site.language(request)
         with session.lock:
             ws = workspace(session)
-            result = overview(ws)
+            result = overview(ws, per_quantity=COUNTS_PER_QUANTITY)
             quantities = {t.code: t.label(language) for t in ws.vocabularies["quantity"]}
             to_check = list_records(
                 ws, RecordKind.INCIDENT, ListFilters(status=TO_CHECK, limit=QUEUE_SIZE + 1)
