@@ -57,7 +57,7 @@ def sample(vigil: Vigil) -> Sample:
     new_compartment(vigil, HOTLINE)
     new_compartment(vigil, LEGAL)
     region = add_record(ws, Place("", "Southern Region", "region"), HOTLINE)
-    town = add_record(ws, Place("", "Argun", "town", parent=region), HOTLINE)
+    town = add_record(ws, Place("", "Argun", "town", {"ru": "Аргун"}, parent=region), HOTLINE)
     other = add_record(ws, Place("", "Grozny", "town"), HOTLINE)
     victim = add_record(ws, person(SEALED_NAME), HOTLINE)
     detention = add_record(
@@ -111,6 +111,18 @@ def sample(vigil: Vigil) -> Sample:
             ),
         ),
         HOTLINE,
+    )
+    secret_source = add_record(ws, Source("", "ngo-report", "Hidden team report"), LEGAL)
+    add_record(
+        ws,
+        Claim(
+            "",
+            secret_source,
+            count=CountClaim(
+                "detained", CountValue.single(Qualifier.ABOUT, 777), as_of=parse_date("2018")
+            ),
+        ),
+        LEGAL,
     )
     return Sample(region, town, other, source, detention, torture, hidden, (first, second))
 
@@ -241,6 +253,7 @@ def test_a_non_member_never_sees_a_compartment_in_list_or_dashboard(
     ]
     for html in pages:
         assert s.hidden not in html and "Hidden market case" not in html
+        assert "Hidden team report" not in html and "about 777" not in html
     assert s.torture in pages[3]  # the queue lists the member's own alleged incident
 
 
@@ -316,3 +329,12 @@ def test_the_search_migration_indexes_the_incidents_already_there(
     member(vigil, client)
     assert listed(client, text="facility") == {s.detention}
     assert listed(client, text="Zelimkhan") == set()
+
+
+def test_names_and_labels_follow_the_readers_language(vigil: Vigil, client: TestClient) -> None:
+    s = sample(vigil)
+    member(vigil, client)
+    page = client.get("/incidents", headers={"accept-language": "ru"}).text
+    assert f'<option value="{s.town}">' in page and "Аргун" in page
+    assert "Подкреплено" in page  # the status "corroborated"
+    assert "Тайное содержание под стражей" in page  # the act type "secret detention"
