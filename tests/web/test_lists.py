@@ -273,6 +273,7 @@ def test_the_dashboard_shows_counts_side_by_side_a_timeline_and_a_queue(
     svg = html[html.index("<svg") : html.index("</svg>")]
     assert svg.count('<rect class="bar"') == 3  # 2017, an empty 2018, 2019
     assert ">2017</text>" in svg and "style=" not in html
+    assert "<title>2019: 1 incident</title>" in svg and "<title>2018: 0 incidents</title>" in svg
     queue = html[html.index("Your work queue") : html.index("Incidents per year")]
     assert f'href="/records/{s.torture}"' in queue  # alleged: not yet checked
     assert s.detention not in queue  # corroborated

@@ -47,6 +47,10 @@ class Bar:
     height: float
     tick: bool
 
+    @property
+    def centre(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
 
 def _filter_names(site: Site, request: Request) -> dict[str, str]:
     g = site.gettext
