@@ -105,6 +105,9 @@ _COLUMNS = {
 @click.option("--source", help="Source code: its claims, or the records its claims support.")
 @click.option("--quantity", help="Count quantity and its descendants (claims).")
 @click.option("--qualifier", help="Count qualifier (claims).")
+@click.option("--status", help="Incident status (incidents).")
+@click.option("--text", help="Words the public text must hold, each at a word's start (incidents).")
+@click.option("--compartment", help="Only this one of your compartments.")
 @click.option("--limit", default=50, show_default=True)
 @click.option("--offset", default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
@@ -116,13 +119,28 @@ def list_command(
     source: str | None,
     quantity: str | None,
     qualifier: str | None,
+    status: str | None,
+    text: str | None,
+    compartment: str | None,
     limit: int,
     offset: int,
     as_json: bool,
 ) -> None:
     """List records of a kind, filtered."""
     record_kind = KINDS[kind]
-    filters = ListFilters(period, place, act_type, source, quantity, qualifier, limit, offset)
+    filters = ListFilters(
+        period,
+        place,
+        act_type,
+        source,
+        quantity,
+        qualifier,
+        limit,
+        offset,
+        status=status,
+        text=text,
+        compartment=compartment,
+    )
     with opened() as vigil:
         views = list_records(vigil.workspace, record_kind, filters)
     if as_json:

@@ -124,6 +124,11 @@ class RecordQuery:
     limit: int = 50
     offset: int = 0
     compartments: Sequence[str] | None = None  # None: every compartment
+    statuses: Sequence[str] | None = None  # incidents
+    # incidents: every word must begin a word of the public text (title, description)
+    words: Sequence[str] | None = None
+    unlinked: bool = False  # claims that support no record
+    newest_first: bool = False  # by date, latest first (the usual order reversed)
 
 
 class RecordStore(Protocol):

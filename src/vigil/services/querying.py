@@ -1,9 +1,16 @@
 """Listing records with filters, and the overview of incidents and disagreeing counts."""
 
-from dataclasses import dataclass, field
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
 
 from vigil.domain.codes import RecordKind, normalise_code, require_kind
 from vigil.domain.counts import parse_qualifier
+from vigil.domain.dates import UncertainDate
+from vigil.domain.errors import DomainError
 from vigil.domain.records import Claim, Source
 from vigil.services.dates import parse_date
 from vigil.services.ports import RecordQuery, Version
@@ -11,6 +18,8 @@ from vigil.services.stored import RecordView, to_view
 from vigil.services.workspace import NotFound, Workspace
 
 MAX_PAGE = 10_000
+MAX_WORDS = 8
+_WORD = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,47 +34,94 @@ class ListFilters:
     qualifier: str | None = None
     limit: int = 50
     offset: int = 0
+    status: str | None = None
+    text: str | None = None
+    compartment: str | None = None
+    unlinked: bool = False
+
+
+class InvalidFilter(DomainError):
+    """One filter of a listing is wrong; ``filter`` names it (as the option, without dashes)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        prefix = f"--{name}: "
+        self.filter = name
+        self.reason = message.removeprefix(prefix)
+        super().__init__(prefix + self.reason)
+
+
+def search_words(text: str) -> list[str]:
+    """Split typed search text into lower-case words of letters and digits (at most 8)."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text).casefold())
+    if not words:
+        raise DomainError(f"{text!r} holds no word to search for")
+    return list(dict.fromkeys(words))[:MAX_WORDS]
+
+
+def _compartments(ws: Workspace, chosen: str | None) -> tuple[str, ...] | None:
+    readable = ws.compartment_filter()
+    if chosen is None:
+        return readable
+    if chosen not in ws.readable:
+        # the same answer whether the compartment exists or not
+        raise DomainError(f"you are not a member of a compartment {chosen!r}")
+    return (chosen,)
+
+
+def _subtree(ws: Workspace, vocabulary: str, code: str, name: str) -> list[str]:
+    return sorted(ws.vocabularies[vocabulary].descendants(_term(ws, vocabulary, code, name)))
 
 
 def build_query(ws: Workspace, kind: RecordKind, filters: ListFilters) -> RecordQuery:
-    """Turn typed filters into a store query: subtrees expanded, dates bounded."""
-    period = None
-    if filters.period:
-        parsed = parse_date(filters.period)
-        period = (parsed.earliest, parsed.latest)
-    places = None
-    if filters.place:
-        places = sorted(
-            ws.store.place_subtree(require_kind(filters.place, RecordKind.PLACE, "--place"))
-        )
-    act_types = None
-    if filters.act_type:
-        act_types = sorted(
-            ws.vocabularies["act-type"].descendants(
-                _term(ws, "act-type", filters.act_type, "--act-type")
-            )
-        )
-    quantities = None
-    if filters.quantity:
-        quantities = sorted(
-            ws.vocabularies["quantity"].descendants(
-                _term(ws, "quantity", filters.quantity, "--quantity")
-            )
-        )
+    """Turn typed filters into a store query: subtrees expanded, dates bounded.
+
+    A wrong filter raises InvalidFilter naming it."""
+    values: dict[str, Any] = {}
+    steps: list[tuple[str, str | None, Callable[[str], Any]]] = [
+        ("period", filters.period, lambda v: _bounds(parse_date(v))),
+        (
+            "places",
+            filters.place,
+            lambda v: sorted(ws.store.place_subtree(require_kind(v, RecordKind.PLACE, "--place"))),
+        ),
+        ("act_types", filters.act_type, lambda v: _subtree(ws, "act-type", v, "--act-type")),
+        ("source", filters.source, lambda v: require_kind(v, RecordKind.SOURCE, "--source")),
+        ("quantities", filters.quantity, lambda v: _subtree(ws, "quantity", v, "--quantity")),
+        ("qualifier", filters.qualifier, lambda v: parse_qualifier(v).value),
+        ("statuses", filters.status, lambda v: [_term(ws, "incident-status", v, "--status")]),
+        ("words", filters.text, search_words),
+    ]
+    for name, given, check in steps:
+        if given:
+            try:
+                values[name] = check(given)
+            except DomainError as error:
+                raise InvalidFilter(_OPTION.get(name, name), str(error)) from error
+    try:
+        compartments = _compartments(ws, filters.compartment)
+    except DomainError as error:
+        raise InvalidFilter("compartment", str(error)) from error
     return RecordQuery(
         kind=kind,
-        period=period,
-        places=places,
-        act_types=act_types,
-        source=require_kind(filters.source, RecordKind.SOURCE, "--source")
-        if filters.source
-        else None,
-        quantities=quantities,
-        qualifier=parse_qualifier(filters.qualifier).value if filters.qualifier else None,
         limit=max(1, min(filters.limit, MAX_PAGE)),
         offset=max(0, filters.offset),
-        compartments=ws.compartment_filter(),
+        compartments=compartments,
+        unlinked=filters.unlinked,
+        **values,
     )
+
+
+_OPTION = {
+    "places": "place",
+    "act_types": "act-type",
+    "quantities": "quantity",
+    "statuses": "status",
+    "words": "text",
+}
+
+
+def _bounds(parsed: UncertainDate) -> tuple[date, date]:
+    return (parsed.earliest, parsed.latest)
 
 
 def _term(ws: Workspace, vocabulary: str, code: str, field_name: str) -> str:
@@ -107,28 +163,36 @@ class Overview:
     counts: dict[str, list[CountLine]] = field(default_factory=dict)
 
 
-def overview(ws: Workspace) -> Overview:
-    """Summarise the store: how many records, incidents per year, how counts grew and differ."""
+def overview(ws: Workspace, per_quantity: int | None = None) -> Overview:
+    """Summarise the store: how many records, incidents per year, how counts grew and differ.
+
+    With ``per_quantity``, only that many of the newest claims of each quantity (one short
+    indexed query each); without, the first 10,000 count claims."""
     ws.require("record.read")
     readable = ws.compartment_filter()
     result = Overview(ws.store.count_by_kind(readable), ws.store.incidents_per_year(readable))
-    query = RecordQuery(
-        kind=RecordKind.CLAIM,
-        quantities=[t.code for t in ws.vocabularies["quantity"]],
-        limit=MAX_PAGE,
-        compartments=readable,
-    )
-    claims = [to_view(s, None).record for s in ws.store.find(query)]
-    sources: dict[str, Source | None] = {}
+    quantities = [t.code for t in ws.vocabularies["quantity"]]
+    if per_quantity is None:
+        queries = [RecordQuery(RecordKind.CLAIM, quantities=quantities, limit=MAX_PAGE)]
+    else:
+        queries = [
+            RecordQuery(RecordKind.CLAIM, quantities=[q], limit=per_quantity, newest_first=True)
+            for q in quantities
+        ]
+    claims = [
+        to_view(s, None).record
+        for query in queries
+        for s in ws.store.find(replace(query, compartments=readable))
+    ]
+    codes = {c.source for c in claims if isinstance(c, Claim)}
+    sources: dict[str, Source | None] = dict.fromkeys(codes)
+    for stored in ws.store.get_many(RecordKind.SOURCE, codes):
+        record = to_view(stored, None).record
+        if ws.can_read(stored.compartment) and isinstance(record, Source):
+            sources[stored.code] = record
     for claim in claims:
         if not isinstance(claim, Claim) or claim.count is None:
             continue
-        if claim.source not in sources:
-            stored = ws.store.get(claim.source)
-            if stored is not None and not ws.can_read(stored.compartment):
-                stored = None
-            record = None if stored is None else to_view(stored, None).record
-            sources[claim.source] = record if isinstance(record, Source) else None
         line = CountLine(claim, sources[claim.source], claim.superseded_by is None)
         result.counts.setdefault(claim.count.quantity, []).append(line)
     for lines in result.counts.values():

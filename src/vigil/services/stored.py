@@ -58,6 +58,7 @@ def index_of(record: Record) -> tuple[dict[str, Any], dict[str, list[str]]]:
                     "period_lo": lo,
                     "period_hi": hi,
                     "part_of": record.part_of,
+                    "search_text": search_text(record),
                 },
                 {"places": list(record.places)},
             )
@@ -91,6 +92,12 @@ def index_of(record: Record) -> tuple[dict[str, Any], dict[str, list[str]]]:
         case _:
             fields = ("name", "kind", "parent")
             return {f: getattr(record, f) for f in fields if hasattr(record, f)}, {}
+
+
+def search_text(record: Incident) -> str:
+    """The text full-text search looks in: an incident's public fields only. Nothing sealed
+    (identities, testimony) may ever be added here: the index is not encrypted per compartment."""
+    return f"{record.title}\n{record.description}".strip()
 
 
 def _claim_index(claim: Claim) -> dict[str, Any]:

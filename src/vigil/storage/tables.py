@@ -80,6 +80,10 @@ incident = _record_table(
     sa.Column("period_lo", sa.Date, nullable=True),
     sa.Column("period_hi", sa.Date, nullable=True),
     sa.Column("part_of", CODE, nullable=True, index=True),
+    # the words full-text search looks in: public fields only, never a sealed one. Indexed by
+    # an FTS5 table (incident_text) on SQLite; on PostgreSQL a generated tsvector column
+    # (search_vector) with a GIN index; both made by migration 0006.
+    sa.Column("search_text", sa.Text, nullable=True),
     indexes=(sa.Index("ix_incident_period", "period_lo", "period_hi", "code"),),
 )
 
@@ -118,6 +122,12 @@ claim = _record_table(
     sa.Column("period_hi", sa.Date, nullable=True),
     sa.Column("place", CODE, nullable=True, index=True),
     sa.Column("superseded_by", CODE, nullable=True, index=True),
+    # the newest claims of one quantity (the dashboard), and claims by date (listings, the
+    # queue of claims not linked yet); both made by migration 0006
+    indexes=(
+        sa.Index("ix_claim_quantity_as_of", "quantity", "as_of_lo", "code"),
+        sa.Index("ix_claim_as_of", "as_of_lo", "code"),
+    ),
 )
 
 claim_support = sa.Table(
@@ -190,6 +200,12 @@ pending_event = sa.Table(
     sa.Column("at", sa.String(40), nullable=False),
     sa.Column("actor", sa.String(64), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),
+)
+
+# SQLite's full-text index of incident.search_text (a virtual table, made by migration 0006);
+# its rowid is the number the incident's code spells in base32, so a change finds its row.
+incident_text = sa.table(
+    "incident_text", sa.column("rowid", sa.Integer), sa.column("code"), sa.column("text")
 )
 
 RECORD_TABLES: dict[RecordKind, sa.Table] = {
