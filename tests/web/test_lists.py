@@ -324,7 +324,7 @@ def test_the_search_migration_indexes_the_incidents_already_there(
     s = sample(vigil)
     engine = vigil.store.engine
     with engine.begin() as connection:
-        command.downgrade(_alembic_config(connection), "0005")
+        command.downgrade(_alembic_config(connection), "0006")
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "head")
     member(vigil, client)

@@ -60,7 +60,7 @@ def _text_match(words: Sequence[str], dialect: str) -> sa.ColumnElement[bool]:
     if dialect == "postgresql":
         simple: sa.ColumnElement[str] = sa.literal_column("'simple'::regconfig")
         wanted = " & ".join(word + (":*" if len(word) >= MIN_PREFIX else "") for word in words)
-        # a stored generated column of PostgreSQL only (migration 0006), with a GIN index
+        # a stored generated column of PostgreSQL only (migration 0007), with a GIN index
         vector: sa.ColumnElement[str] = sa.literal_column("incident.search_vector")
         return vector.op("@@")(sa.func.to_tsquery(simple, wanted))
     if dialect == "sqlite":

@@ -82,7 +82,7 @@ incident = _record_table(
     sa.Column("part_of", CODE, nullable=True, index=True),
     # the words full-text search looks in: public fields only, never a sealed one. Indexed by
     # an FTS5 table (incident_text) on SQLite; on PostgreSQL a generated tsvector column
-    # (search_vector) with a GIN index; both made by migration 0006.
+    # (search_vector) with a GIN index; both made by migration 0007.
     sa.Column("search_text", sa.Text, nullable=True),
     indexes=(sa.Index("ix_incident_period", "period_lo", "period_hi", "code"),),
 )
@@ -123,7 +123,7 @@ claim = _record_table(
     sa.Column("place", CODE, nullable=True, index=True),
     sa.Column("superseded_by", CODE, nullable=True, index=True),
     # the newest claims of one quantity (the dashboard), and claims by date (listings, the
-    # queue of claims not linked yet); both made by migration 0006
+    # queue of claims not linked yet); both made by migration 0007
     indexes=(
         sa.Index("ix_claim_quantity_as_of", "quantity", "as_of_lo", "code"),
         sa.Index("ix_claim_as_of", "as_of_lo", "code"),
@@ -202,7 +202,7 @@ pending_event = sa.Table(
     sa.Column("action", sa.String(32), nullable=False),
 )
 
-# SQLite's full-text index of incident.search_text (a virtual table, made by migration 0006);
+# SQLite's full-text index of incident.search_text (a virtual table, made by migration 0007);
 # its rowid is the number the incident's code spells in base32, so a change finds its row.
 incident_text = sa.table(
     "incident_text", sa.column("rowid", sa.Integer), sa.column("code"), sa.column("text")

@@ -11,8 +11,8 @@ to_tsvector again for every row it passes (over 100 ms for a page on 100,000 inc
 Also two indexes of claims by date, for the dashboard's newest claims of each quantity and the
 queue of claims not linked to any record yet: without them each needs every claim read and sorted.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 
 import json
@@ -20,8 +20,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
