@@ -95,3 +95,11 @@ def test_an_incident_with_an_act_a_victim_and_two_disagreeing_sources(
     page.get_by_role("button", name="Reveal the sealed section").click()
     expect(page.locator("main")).to_contain_text(SEALED_NAME)
     shot(page, "sealed-name-revealed")
+
+    page.get_by_role("link", name="Audit").click()
+    reveal = page.locator("tbody tr", has=page.locator("td.action", has_text="reveal"))
+    expect(reveal).to_have_count(1)
+    expect(reveal).to_contain_text(person)
+    expect(reveal).to_contain_text("admin")
+    expect(page.locator("main")).not_to_contain_text(SEALED_NAME)
+    shot(page, "reveal-in-the-audit-log")
