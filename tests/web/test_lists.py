@@ -339,3 +339,15 @@ def test_names_and_labels_follow_the_readers_language(vigil: Vigil, client: Test
     assert f'<option value="{s.town}">' in page and "Аргун" in page
     assert "Подкреплено" in page  # the status "corroborated"
     assert "Тайное содержание под стражей" in page  # the act type "secret detention"
+
+
+def test_the_page_lists_the_newest_incidents_first_and_the_undated_last(
+    vigil: Vigil, client: TestClient
+) -> None:
+    ws = vigil.workspace
+    undated = add_record(ws, Incident("", "Date not known"))
+    older = add_record(ws, Incident("", "Older", parse_date("2017-02")))
+    newer = add_record(ws, Incident("", "Newer", parse_date("2019-05")))
+    sign_in(client)
+    page = client.get("/incidents").text
+    assert page.index(newer) < page.index(older) < page.index(undated)

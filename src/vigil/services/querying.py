@@ -38,6 +38,7 @@ class ListFilters:
     text: str | None = None
     compartment: str | None = None
     unlinked: bool = False
+    newest_first: bool = False
 
 
 class InvalidFilter(DomainError):
@@ -107,6 +108,7 @@ def build_query(ws: Workspace, kind: RecordKind, filters: ListFilters) -> Record
         offset=max(0, filters.offset),
         compartments=compartments,
         unlinked=filters.unlinked,
+        newest_first=filters.newest_first,
         **values,
     )
 

@@ -141,8 +141,12 @@ def listing(
     """Return the select for one page of a listing, in a stable order."""
     table = RECORD_TABLES[query.kind]
     names = _ORDER.get(query.kind, ())
-    if query.newest_first:
-        # plain DESC: the backward reading of an ascending index on both databases
+    if query.newest_first and query.kind is RecordKind.INCIDENT and dialect == "postgresql":
+        # undated incidents last, as on SQLite, read from ix_incident_newest (migration 0007)
+        order = [sa.nulls_last(table.c[name].desc()) for name in names] + [table.c.code.desc()]
+    elif query.newest_first:
+        # plain DESC: the backward reading of an ascending index on both databases (on SQLite
+        # undated rows come last, on PostgreSQL first)
         order = [table.c[name].desc() for name in names] + [table.c.code.desc()]
     else:
         order = [sa.nulls_last(table.c[name].asc()) for name in names] + [table.c.code]

@@ -176,6 +176,7 @@ def router(site: Site) -> APIRouter:
             compartment=given["compartment"] or None,
             limit=PAGE_SIZE + 1,
             offset=(page - 1) * PAGE_SIZE,
+            newest_first=True,
         )
         rows: list[Incident] = []
         with session.lock:

@@ -79,6 +79,11 @@ def upgrade() -> None:
             "(to_tsvector('simple'::regconfig, coalesce(search_text, ''))) STORED"
         )
         op.execute("CREATE INDEX ix_incident_search ON incident USING gin (search_vector)")
+        # the incidents page lists newest first with undated incidents last; SQLite reads
+        # ix_incident_period backwards for that order, PostgreSQL needs its own index
+        op.execute(
+            "CREATE INDEX ix_incident_newest ON incident (period_lo DESC NULLS LAST, code DESC)"
+        )
 
 
 def downgrade() -> None:
@@ -87,6 +92,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE incident_text")
     else:
+        op.execute("DROP INDEX ix_incident_newest")
         op.execute("DROP INDEX ix_incident_search")
         op.execute("ALTER TABLE incident DROP COLUMN search_vector")
     with op.batch_alter_table("incident") as batch:
