@@ -190,10 +190,10 @@ def test_pages_follow_each_other(
     member(vigil, client)
     monkeypatch.setattr(overview, "PAGE_SIZE", 2)
     first = client.get("/incidents").text
-    assert codes(first) == {s.detention, s.torture}
+    assert codes(first) == {extra, s.torture}  # newest first
     assert 'rel="next" href="/incidents?page=2"' in first and 'rel="prev"' not in first
     second = client.get("/incidents", params={"page": "2"}).text
-    assert codes(second) == {extra}
+    assert codes(second) == {s.detention}
     assert 'rel="prev" href="/incidents"' in second and 'rel="next"' not in second
     filtered = client.get("/incidents", params={"period": "2017/2020", "page": "1"}).text
     assert "period=2017%2F2020&amp;page=2" in filtered
@@ -351,3 +351,12 @@ def test_the_page_lists_the_newest_incidents_first_and_the_undated_last(
     sign_in(client)
     page = client.get("/incidents").text
     assert page.index(newer) < page.index(older) < page.index(undated)
+
+
+def test_a_new_place_is_offered_at_once_though_the_place_tree_is_kept(
+    vigil: Vigil, client: TestClient
+) -> None:
+    sign_in(client)
+    assert "Shali" not in client.get("/incidents").text
+    add_record(vigil.workspace, Place("", "Shali", "town"))
+    assert "Shali" in client.get("/incidents").text

@@ -202,6 +202,11 @@ class RecordStore(Protocol):
         """Return how many current records of each kind these compartments (or all) hold."""
         ...
 
+    def last_change(self) -> int:
+        """Return a number that grows with every version written (0 when there is none), so
+        that what was read from the store can be kept until it changes."""
+        ...
+
     def incidents_per_year(
         self, compartments: Sequence[str] | None = None
     ) -> list[tuple[int, int]]:

@@ -340,6 +340,10 @@ class SqlRecordStore(AccountTables, KeyTables, TokenTables):
         with self._conn() as conn:
             return set(conn.scalars(sa.select(queries.place_subtree(code).c.code)))
 
+    def last_change(self) -> int:
+        with self._conn() as conn:
+            return conn.scalar(sa.select(sa.func.max(record_version.c.id))) or 0
+
     def count_by_kind(self, compartments: Sequence[str] | None = None) -> dict[RecordKind, int]:
         counts = {}
         with self._conn() as conn:

@@ -17,6 +17,7 @@ from vigil.services.querying import (
     overview,
 )
 from vigil.services.workspace import Workspace
+from vigil.web.sessions import WebSession
 from vigil.web.site import Site, workspace
 
 PAGE_SIZE = 50
@@ -64,6 +65,19 @@ def _filter_names(site: Site, request: Request) -> dict[str, str]:
         "compartment": g(request, "Compartment"),
         "page": g(request, "Page"),
     }
+
+
+def _kept_places(
+    session: WebSession, ws: Workspace, language: str
+) -> tuple[list[Option], dict[str, str]]:
+    """The place tree of :func:`_places`, read again only after the store has changed (every
+    page of incidents offers it, and reading every place costs more than the page's query)."""
+    key = ("places", language, tuple(ws.readable), ws.store.last_change())
+    found = session.kept.get(key)
+    if found is None:
+        session.kept = {k: v for k, v in session.kept.items() if k[:2] != key[:2]}
+        found = session.kept[key] = _places(ws, language)
+    return found  # type: ignore[return-value]
 
 
 def _places(ws: Workspace, language: str) -> tuple[list[Option], dict[str, str]]:
@@ -187,7 +201,7 @@ def router(site: Site) -> APIRouter:
                     rows = [v.record for v in views if isinstance(v.record, Incident)]
                 except InvalidFilter as wrong:
                     error = (wrong.filter, wrong.reason)
-            places, place_names = _places(ws, language)
+            places, place_names = _kept_places(session, ws, language)
             act_types = _terms(ws, "act-type", language)
             statuses = _terms(ws, "incident-status", language)
             compartments = list(ws.readable)

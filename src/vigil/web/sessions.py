@@ -23,8 +23,12 @@ class WebSession:
     last_used: float
     vigil: Vigil | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # what pages read often and the store rarely changes (public fields only), by a key that
+    # names the store's last change; dropped with the session
+    kept: dict[tuple[object, ...], object] = field(default_factory=dict)
 
     def close(self) -> None:
+        self.kept.clear()
         if self.vigil is not None:
             with self.lock:
                 self.vigil.close()
