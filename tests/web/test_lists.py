@@ -360,3 +360,16 @@ def test_a_new_place_is_offered_at_once_though_the_place_tree_is_kept(
     assert "Shali" not in client.get("/incidents").text
     add_record(vigil.workspace, Place("", "Shali", "town"))
     assert "Shali" in client.get("/incidents").text
+
+
+def test_the_chosen_place_stays_selected_and_place_names_are_escaped(
+    vigil: Vigil, client: TestClient
+) -> None:
+    region = add_record(vigil.workspace, Place("", "Region <b>one</b>", "region"))
+    town = add_record(vigil.workspace, Place("", "Town & river", "town", parent=region))
+    sign_in(client)
+    page = client.get("/incidents", params={"place": town}).text
+    assert f'<option value="{town}" selected>' in page
+    assert f'<option value="{region}">' in page
+    assert "Region &lt;b&gt;one&lt;/b&gt;" in page and "<b>one" not in page
+    assert "\u00a0\u00a0Town &amp; river" in page  # one level below its region

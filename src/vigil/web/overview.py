@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from vigil.domain.codes import RecordKind
 from vigil.domain.records import Claim, Incident, Place
@@ -67,17 +68,40 @@ def _filter_names(site: Site, request: Request) -> dict[str, str]:
     }
 
 
-def _kept_places(
-    session: WebSession, ws: Workspace, language: str
-) -> tuple[list[Option], dict[str, str]]:
-    """The place tree of :func:`_places`, read again only after the store has changed (every
-    page of incidents offers it, and reading every place costs more than the page's query)."""
+INDENT = "\u00a0\u00a0"  # two no-break spaces a level, in the place select
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceTree:
+    """The readable places as select options, their names, and the options' markup."""
+
+    options: list[Option]
+    names: dict[str, str]
+    markup: Markup
+
+    def select(self, chosen: str) -> Markup:
+        """The options with the chosen place selected (values are escaped: one replace)."""
+        if not chosen:
+            return self.markup
+        option = Markup('<option value="{}">').format(chosen)
+        selected = Markup('<option value="{}" selected>').format(chosen)
+        return self.markup.replace(option, selected, 1)
+
+
+def _kept_places(session: WebSession, ws: Workspace, language: str) -> PlaceTree:
+    """The place tree, read and drawn again only after the store has changed: every page of
+    incidents offers it, and reading and drawing every place costs more than the page's query."""
     key = ("places", language, tuple(ws.readable), ws.store.last_change())
     found = session.kept.get(key)
-    if found is None:
+    if not isinstance(found, PlaceTree):
         session.kept = {k: v for k, v in session.kept.items() if k[:2] != key[:2]}
-        found = session.kept[key] = _places(ws, language)
-    return found  # type: ignore[return-value]
+        options, names = _places(ws, language)
+        markup = Markup("").join(
+            Markup('<option value="{}">{}{}</option>\n').format(o.value, INDENT * o.depth, o.label)
+            for o in options
+        )
+        found = session.kept[key] = PlaceTree(options, names, markup)
+    return found
 
 
 def _places(ws: Workspace, language: str) -> tuple[list[Option], dict[str, str]]:
@@ -201,7 +225,7 @@ def router(site: Site) -> APIRouter:
                     rows = [v.record for v in views if isinstance(v.record, Incident)]
                 except InvalidFilter as wrong:
                     error = (wrong.filter, wrong.reason)
-            places, place_names = _kept_places(session, ws, language)
+            place_tree = _kept_places(session, ws, language)
             act_types = _terms(ws, "act-type", language)
             statuses = _terms(ws, "incident-status", language)
             compartments = list(ws.readable)
@@ -217,9 +241,9 @@ def router(site: Site) -> APIRouter:
             "page": page,
             "previous_url": _url(kept, page - 1) if page > 1 and not message else None,
             "next_url": _url(kept, page + 1) if len(rows) > PAGE_SIZE else None,
-            "place_names": place_names,
+            "place_names": place_tree.names,
             "status_labels": {o.value: o.label for o in statuses},
-            "places": places,
+            "place_options": place_tree.select(given["place"]),
             "act_types": act_types,
             "statuses": statuses,
             "compartments": compartments,
