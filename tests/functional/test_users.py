@@ -87,6 +87,23 @@ def test_a_disabled_user_cannot_sign_in(run) -> None:  # type: ignore[no-untyped
     assert "disabled" in result.output and result.exit_code != 0
 
 
+def test_an_administrator_changes_a_role_but_not_their_own(run) -> None:  # type: ignore[no-untyped-def]
+    run("user", "add", "ruslan", "--role", "documenter", VIGIL_NEW_PASSPHRASE=OTHER)
+    as_ruslan = {"VIGIL_USER": "ruslan", "VIGIL_PASSPHRASE": OTHER}
+    assert run("place", "add", "--name", "x", "--kind", "town", **as_ruslan).exit_code == 0
+    changed = run("user", "role", "ruslan", "viewer")
+    assert changed.exit_code == 0 and "ruslan is now viewer (was documenter)" in changed.output
+    refused = run("place", "add", "--name", "y", "--kind", "town", **as_ruslan)
+    assert refused.exit_code != 0
+    own = run("user", "role", "admin", "viewer")
+    assert own.exit_code != 0 and "your own role" in own.output
+    assert run("user", "role", "admin", "emperor").exit_code != 0
+    entries = json.loads(run("audit", "show", "--json").output)
+    assert [e["details"] for e in entries if e["action"] == "user-role"] == [
+        {"user": "ruslan", "from": "documenter", "to": "viewer"}
+    ]
+
+
 def test_a_one_time_code_is_required_once_enrolled(run, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     enrolled = run("user", "totp")
     secret = re.search(r"secret: (\w+)", enrolled.output).group(1)  # type: ignore[union-attr]

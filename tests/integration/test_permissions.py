@@ -99,6 +99,10 @@ OPERATIONS: dict[str, tuple[str, Operation]] = {
         "user.manage",
         lambda w: accounts.set_disabled(w.me.store, _session(w.me), "admin", True),
     ),
+    "change a role": (
+        "user.manage",
+        lambda w: accounts.set_role(w.me.store, _session(w.me), "admin", "admin"),
+    ),
     "create a compartment": (
         "compartment.manage",
         lambda w: compartments.create(

@@ -12,6 +12,7 @@ from functional.test_audit import tamper
 from integration.test_compartments import new_compartment, person
 from vigil.bootstrap import Settings, Vigil
 from vigil.domain.records import Incident
+from vigil.services.auditing import audit_entries
 from vigil.services.dates import parse_date
 from vigil.services.permissions import ROLES, allows
 from vigil.services.person_search import find_persons
@@ -85,6 +86,7 @@ ROUTES: list[tuple[str, str, dict[str, str], str | None]] = [
     ("POST", "/admin/users", {"name": "newbie", "role": "viewer"}, "user.manage"),
     ("POST", "/admin/users/target/disable", {}, "user.manage"),
     ("POST", "/admin/users/target/enable", {}, "user.manage"),
+    ("POST", "/admin/users/target/role", {"role": "documenter"}, "user.manage"),
     ("GET", "/admin/compartments", {}, None),
     ("POST", "/admin/compartments", {"name": "New desk"}, "compartment.manage"),
     ("POST", "/admin/compartments/Team/members", {"user": "target"}, "compartment.manage"),
@@ -157,6 +159,27 @@ def test_every_post_needs_the_sessions_csrf_token_and_changes_nothing_without(
     compartments = client.get("/admin/compartments").text
     assert "New desk" not in compartments and "pending" not in compartments
     assert "One-time codes</dt>\n  <dd>off" in client.get("/account").text
+
+
+def test_a_role_changed_in_the_web_ends_the_users_pages_and_is_audited(
+    vigil: Vigil, client: TestClient
+) -> None:
+    with_roles(vigil)
+    token = sign_in(client)
+    browser = another_browser(client)
+    assert sign_in_with_code(browser, "target", None) == 303
+    assert browser.get("/records/new").status_code == 403  # a viewer does not write
+    changed = client.post("/admin/users/target/role", data={"csrf": token, "role": "documenter"})
+    assert changed.status_code == 200 and "target is now documenter" in changed.text
+    assert browser.get("/records/new", follow_redirects=False).headers["location"] == "/sign-in"
+    assert sign_in_with_code(browser, "target", None) == 303
+    assert browser.get("/records/new").status_code == 200
+    own = client.post("/admin/users/admin/role", data={"csrf": token, "role": "viewer"})
+    assert own.status_code == 400 and "your own role" in own.text
+    wrong = client.post("/admin/users/target/role", data={"csrf": token, "role": "emperor"})
+    assert wrong.status_code == 400
+    entries = list(audit_entries(vigil.workspace, vigil.store, action="user-role"))
+    assert len(entries) == 1 and entries[0].details["to"] == "documenter"
 
 
 def test_a_user_added_in_the_web_signs_in_in_another_browser(

@@ -100,6 +100,18 @@ def enable_user(name: str) -> None:
     _set_disabled(name, False)
 
 
+@user.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(accounts.ROLES))
+def change_role(name: str, role: str) -> None:
+    """Give an account another role (administrators only; not one's own)."""
+    with opened(unlock=True) as vigil:
+        assert vigil.session is not None  # noqa: S101 - opened(unlock=True) signs in
+        before = accounts.set_role(vigil.store, vigil.session, name, role)
+        vigil.workspace.record_event("user-role", None, {"user": name, "from": before, "to": role})
+    click.echo(f"{name} is now {role} (was {before})")
+
+
 @user.command("totp")
 def enrol_totp() -> None:
     """Enrol a one-time-code app for the signed-in user; the secret is shown once."""

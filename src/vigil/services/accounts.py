@@ -218,6 +218,25 @@ def set_disabled(store: AccountStore, session: Session, name: str, disabled: boo
     store.save_user(user)
 
 
+def set_role(store: AccountStore, session: Session, name: str, role: str) -> str:
+    """Give an account another role (administrators only); return the role it had.
+
+    One cannot change one's own role, so an instance always keeps the administrator who acts.
+    Keys do not change: a role decides what one may do, compartments what one may read.
+    """
+    require(session, "user.manage")
+    _check_role(role)
+    user = store.get_user(name)
+    if user is None:
+        raise NotAllowed(f"no user {name!r}")
+    if user.name == session.user.name:
+        raise NotAllowed("you cannot change your own role")
+    before = user.role
+    user.role = role
+    store.save_user(user)
+    return before
+
+
 def enrol_totp(store: AccountStore, keys: UserKeys, session: Session) -> tuple[str, str]:
     """Give the signed-in user a TOTP second factor; return the secret and its URI, shown once.
 

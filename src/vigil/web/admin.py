@@ -202,6 +202,35 @@ def router(site: Site) -> APIRouter:
             notice = site.gettext(request, "Enabled %(name)s.", name=name)
         return users_page(request, session, notice=notice)
 
+    def set_role(request: Request, form: Form, name: str) -> Response:
+        session = form.session
+        role = form.get("role")
+        with session.lock:
+            vigil = signed_in(session)
+            known = {u.name for u in accounts.list_users(vigil.store, me(vigil))}
+            if name not in known:
+                error = site.gettext(request, "There is no user %(name)s.", name=name)
+            elif name == me(vigil).user.name:
+                error = site.gettext(request, "You cannot change your own role.")
+            elif role not in ROLES:
+                error = site.gettext(request, "Choose one of the roles.")
+            else:
+                error = None
+                before = accounts.set_role(vigil.store, me(vigil), name, role)
+                vigil.workspace.record_event(
+                    "user-role", None, {"user": name, "from": before, "to": role}
+                )
+        if error is not None:
+            return users_page(request, session, 400, error=error)
+        # the user's open pages were signed in with the old role: they sign in again
+        site.sessions.end_user(name)
+        notice = site.gettext(request, "%(name)s is now %(role)s.", name=name, role=role)
+        return users_page(request, session, notice=notice)
+
+    @routes.post("/admin/users/{name}/role", response_class=HTMLResponse)
+    async def change_role(request: Request, name: str) -> Response:
+        return await off_loop(set_role, request, await site.form(request), name)
+
     @routes.post("/admin/users/{name}/disable", response_class=HTMLResponse)
     async def disable(request: Request, name: str) -> Response:
         return await off_loop(set_disabled, request, await site.form(request), name, True)
