@@ -144,6 +144,8 @@ def router(site: Site) -> APIRouter:
         )
 
     def invalid_of(request: Request, kind: RecordKind, error: Exception) -> _Invalid:
+        if isinstance(error, _Invalid):
+            return error
         if isinstance(error, FieldError):
             return _Invalid(error.field, site.gettext(request, error.message, **error.values))
         return _Invalid(field_of_error(kind, str(error)), str(error))
@@ -192,17 +194,8 @@ def router(site: Site) -> APIRouter:
                     data = read_form(kind, form.fields, ws.vocabularies)
                     draft = from_dict(kind, {"code": "", **data})
                     code = add_record(ws, draft, compartment)
-                except (FieldError, DomainError) as error:
-                    return page(
-                        request,
-                        session,
-                        ws,
-                        kind,
-                        form.fields,
-                        400,
-                        invalid_of(request, kind, error),
-                    )
-                except _Invalid as invalid:
+                except (FieldError, DomainError, _Invalid) as error:
+                    invalid = invalid_of(request, kind, error)
                     return page(request, session, ws, kind, form.fields, 400, invalid)
             return RedirectResponse(f"/records/{code}", status_code=303)
 
@@ -258,7 +251,7 @@ def router(site: Site) -> APIRouter:
                         raise _Invalid(None, site.gettext(request, _("Nothing was changed.")))
                     note = form.get("note").strip() or None
                     edit_record(ws, canonical, changes, note, parsed=True)
-                except (FieldError, DomainError) as error:
+                except (FieldError, DomainError, _Invalid) as error:
                     return page(
                         request,
                         session,
@@ -267,19 +260,6 @@ def router(site: Site) -> APIRouter:
                         form.fields,
                         400,
                         invalid_of(request, kind, error),
-                        code=canonical,
-                        compartment=view.compartment,
-                        sealed=sealed_field,
-                    )
-                except _Invalid as invalid:
-                    return page(
-                        request,
-                        session,
-                        ws,
-                        kind,
-                        form.fields,
-                        400,
-                        invalid,
                         code=canonical,
                         compartment=view.compartment,
                         sealed=sealed_field,
