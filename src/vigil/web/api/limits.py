@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vigil.bootstrap import Vigil
+from vigil.web.sessions import IdleSessions
 
 MAX_KEYS = 10_000
 MAX_SESSIONS = 1_000
@@ -95,62 +96,16 @@ class TokenSession:
             self.vigil.close()
 
 
-class TokenSessions:
+class TokenSessions(IdleSessions[tuple[str, str], TokenSession]):
     """Opened token sessions by (token id, hash of the presented secret)."""
 
     def __init__(self, idle_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.idle_seconds = idle_seconds
-        self.clock = clock
-        self._sessions: dict[tuple[str, str], TokenSession] = {}
-        self._lock = threading.Lock()
+        super().__init__(idle_seconds, clock, MAX_SESSIONS)
 
     def get(self, key: tuple[str, str]) -> TokenSession | None:
-        self.expire()
-        with self._lock:
-            session = self._sessions.get(key)
-            if session is not None:
-                session.last_used = self.clock()
-            return session
+        return self._touch(key)
 
     def add(self, key: tuple[str, str], vigil: Vigil) -> TokenSession:
         """Keep a newly opened instance; if another request opened the same token meanwhile,
         keep that one and close this."""
-        session = TokenSession(vigil, self.clock())
-        gone: list[TokenSession] = []
-        with self._lock:
-            existing = self._sessions.get(key)
-            if existing is not None:
-                gone.append(session)
-                session = existing
-            else:
-                if len(self._sessions) >= MAX_SESSIONS:
-                    oldest = min(self._sessions, key=lambda k: self._sessions[k].last_used)
-                    gone.append(self._sessions.pop(oldest))
-                self._sessions[key] = session
-        for old in gone:
-            old.close()
-        return session
-
-    def drop(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            session = self._sessions.pop(key, None)
-        if session is not None:
-            session.close()
-
-    def expire(self) -> None:
-        limit = self.clock() - self.idle_seconds
-        with self._lock:
-            stale = [k for k, s in self._sessions.items() if s.last_used < limit]
-            gone = [self._sessions.pop(k) for k in stale]
-        for session in gone:
-            session.close()
-
-    def close_all(self) -> None:
-        with self._lock:
-            gone = list(self._sessions.values())
-            self._sessions.clear()
-        for session in gone:
-            session.close()
-
-    def __len__(self) -> int:
-        return len(self._sessions)
+        return self._keep(key, TokenSession(vigil, self.clock()))
