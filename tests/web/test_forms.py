@@ -28,6 +28,7 @@ from vigil.services.permissions import ROLES, allows
 from vigil.services.querying import ListFilters, history, list_records
 from vigil.services.recording import add_record, show
 from vigil.web.app import create_app
+from web.test_web import sign_in
 
 SECRET_NAME = "Ruslan Formfieldsecret"
 SECRET_CONTACT = "+7-928-555-0199"
@@ -38,23 +39,6 @@ TEXT = "In February more than 100 men were detained in Argun. Some men were late
 def client(vigil: Vigil, settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "no CSRF field in the page"
-    return found.group(1)
-
-
-def sign_in(client: TestClient, user: str = "admin") -> str:
-    token = csrf_of(client.get("/sign-in").text)
-    response = client.post(
-        "/sign-in",
-        data={"csrf": token, "user": user, "passphrase": PASSPHRASE},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return csrf_of(client.get("/").text)
 
 
 @dataclass(frozen=True)

@@ -304,3 +304,16 @@ def test_cookies_are_secure_behind_a_trusted_tls_proxy(vigil: Vigil, settings: S
     with TestClient(proxied, client=("203.0.113.9", 5000)) as client:
         spoofed = client.get("/sign-in", headers={"X-Forwarded-Proto": "https"})
         assert not re.search(r";\s*secure", spoofed.headers["set-cookie"], re.IGNORECASE)
+
+
+def test_a_window_says_how_long_to_wait_without_counting_the_question() -> None:
+    clock = Clock()
+    window = SlidingWindow(2, 60.0, clock)
+    assert window.waiting("a") == 0.0
+    window.hit("a")
+    window.hit("a")
+    clock.now += 15
+    assert window.waiting("a") == pytest.approx(45.0)
+    assert window.waiting("a") == pytest.approx(45.0)  # asking counted nothing
+    clock.now += 46
+    assert window.waiting("a") == 0.0

@@ -64,6 +64,17 @@ class SlidingWindow:
                 self._hits.popitem(last=False)
             return 0.0
 
+    def waiting(self, key: str) -> float:
+        """The seconds ``key`` must wait before its next attempt (0 when none), counting
+        nothing."""
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.get(key)
+            live = [t for t in hits or () if t > now - self.window]
+            if len(live) < self.limit:
+                return 0.0
+            return max(live[0] + self.window - now, 0.001)
+
     def forget(self, key: str) -> None:
         with self._lock:
             self._hits.pop(key, None)

@@ -1,5 +1,6 @@
 """Who is calling: the bearer token, its opened session, and the rate limits around both."""
 
+import math
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
@@ -46,10 +47,10 @@ class Access:
     ) -> Iterator[Workspace]:
         """Yield the workspace of the caller's token session, holding its lock."""
         address = request.client.host if request.client else "unknown"
-        for window in (self.limits.failures.retry_after, self.limits.per_address.hit):
+        for window in (self.limits.failures.waiting, self.limits.per_address.hit):
             wait = window(address)
-            if wait is not None:
-                raise TooMany(wait)
+            if wait:
+                raise TooMany(math.ceil(wait))
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthorised("an API token is needed: Authorization: Bearer vgt_…")
         for _ in range(2):
@@ -64,8 +65,8 @@ class Access:
                     problem = str(error)
                 if problem is None:
                     wait = self.limits.per_token.hit(key[0])
-                    if wait is not None:
-                        raise TooMany(wait)
+                    if wait:
+                        raise TooMany(math.ceil(wait))
                     yield session.vigil.workspace
                     return
             self.sessions.drop(key)
