@@ -23,6 +23,7 @@ from vigil.domain.records import (
 )
 from vigil.services.auditing import audit_entries
 from vigil.services.dates import parse_date
+from vigil.services.mentions import mentions
 from vigil.services.permissions import ROLES, allows
 from vigil.services.recording import add_record, delete_record, edit_record
 from vigil.web.app import create_app
@@ -318,3 +319,34 @@ def test_testimony_text_and_its_excerpts_stay_sealed_until_revealed(
     opened = client.post(f"/records/{testimony}/reveal", data={"csrf": token})
     assert opened.status_code == 200 and OTHER_SEALED_NAME in opened.text
     assert reveals(vigil, testimony) == 1
+
+
+def test_a_record_page_lists_the_readable_records_that_name_it(
+    vigil: Vigil, client: TestClient, world: World
+) -> None:
+    ws = vigil.workspace
+    elsewhere = add_record(
+        ws, Incident("", "Case of the legal team", places=(world.place,)), "Legal team"
+    )
+    sign_in(client, "viewer-user")
+    victim_page = client.get(f"/records/{world.victim}").text
+    assert "Named in" in victim_page and f'href="/records/{world.act}"' in victim_page
+    assert_sealed_absent(victim_page)
+    place_page = client.get(f"/records/{world.place}").text
+    for code in (world.incident, world.act):
+        assert f'href="/records/{code}"' in place_page
+    assert elsewhere not in place_page and "Case of the legal team" not in place_page
+    source_page = client.get(f"/records/{world.ngo}").text
+    assert f'href="/records/{world.ngo_claim}"' in source_page
+    assert (
+        "No record you can read names this one." in client.get(f"/records/{world.paper_claim}").text
+    )
+
+
+def test_mentions_stop_at_their_limit_and_say_more_follow(vigil: Vigil, world: World) -> None:
+    ws = vigil.workspace
+    for _ in range(2):
+        add_record(ws, Claim("", world.ngo, supports=(world.incident,)), COMPARTMENT)
+    assert mentions(ws, world.ngo, limit=2).more is True
+    everything = mentions(ws, world.ngo)
+    assert len(everything.views) == 3 and everything.more is False

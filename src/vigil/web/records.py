@@ -16,6 +16,7 @@ from vigil.domain.records import Incident, Record
 from vigil.services.codec import count_from_dict, to_dict
 from vigil.services.history_view import HistoryEntry, record_history
 from vigil.services.incident_view import incident_view
+from vigil.services.mentions import mentions
 from vigil.services.permissions import allows
 from vigil.services.recording import show
 from vigil.services.rules import references
@@ -275,6 +276,7 @@ def router(site: Site) -> APIRouter:
                 ws.require("sealed.reveal")
             view = show(ws, code, reveal=reveal)
             page = incident_view(ws, code) if isinstance(view.record, Incident) else None
+            named_in = None if page is not None else mentions(ws, code)
             labels = labels_for(request, ws.vocabularies)
             role = ws.actor.role if ws.actor else ""
         return site.render(
@@ -287,6 +289,7 @@ def router(site: Site) -> APIRouter:
             kind_label=labels.kind(view.record.code),
             rows=field_rows(view.record, labels),
             page=page,
+            named_in=named_in,
             labels=labels,
             may_reveal=allows(role, "sealed.reveal"),
         )
