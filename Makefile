@@ -46,7 +46,7 @@ bench: $(STAMP)
 # Gather the interface's strings and bring the Russian catalogue up to date with them.
 messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --omit-header -F babel.cfg -k _ -k gettext:2 -k N_ -o src/vigil/web/locale/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i src/vigil/web/locale/messages.pot -d src/vigil/web/locale -l ru
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --omit-header -i src/vigil/web/locale/messages.pot -d src/vigil/web/locale -l ru
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
