@@ -18,6 +18,7 @@ from vigil.services.querying import (
     overview,
 )
 from vigil.services.workspace import Workspace
+from vigil.web.records import KIND_LABELS
 from vigil.web.sessions import WebSession
 from vigil.web.site import Site, workspace
 
@@ -181,7 +182,9 @@ def router(site: Site) -> APIRouter:
             request,
             "dashboard.html",
             session,
-            records=[(kind.value, n) for kind, n in result.records.items()],
+            records=[
+                (site.gettext(request, KIND_LABELS[kind]), n) for kind, n in result.records.items()
+            ],
             per_year=result.incidents_per_year,
             bars=timeline(result.incidents_per_year),
             counts=counts,
