@@ -601,3 +601,20 @@ def test_a_term_may_be_typed_as_its_label_and_a_code_in_lower_case(
     code = create(client, token, "place", fields)
     place = show(vigil.workspace, code).record
     assert isinstance(place, Place) and (place.kind, place.parent) == ("town", world.place)
+
+
+def test_code_fields_suggest_readable_places_and_sources_by_name(
+    vigil: Vigil, client: TestClient, world: World
+) -> None:
+    new_compartment(vigil, "Legal team")
+    hidden = add_record(vigil.workspace, Place("", "Hidden village", "village"), "Legal team")
+    vigil.add_user("writer", "documenter", PASSPHRASE, ("default",))
+    sign_in(client, "writer")
+    act = client.get("/records/new/act", params={"incident": world.incident}).text
+    assert 'list="records-of-place"' in act
+    assert f'<option value="{world.place}">Chechnya</option>' in act
+    assert hidden not in act and "Hidden village" not in act
+    claim = client.get("/records/new/claim").text
+    assert f'<option value="{world.source}">Report</option>' in claim
+    person = client.get("/records/new/person").text
+    assert "records-of-" not in person  # persons are many, and their names are sealed

@@ -16,6 +16,7 @@ from vigil.domain.codes import RecordKind, kind_of
 from vigil.domain.errors import DomainError
 from vigil.domain.records import Source
 from vigil.services.codec import from_dict, to_dict
+from vigil.services.querying import ListFilters, list_records
 from vigil.services.recording import add_record, edit_record, show
 from vigil.services.rules import is_testimony
 from vigil.services.workspace import DEFAULT_COMPARTMENT, NotFound, Workspace
@@ -86,6 +87,35 @@ def _vocabulary_terms(ws: Workspace, kind: RecordKind, language: str) -> dict[st
     return found
 
 
+# kinds whose records a code field offers by name: few enough to list (persons and incidents
+# are many, and a person's name is sealed)
+CHOOSABLE = {RecordKind.PLACE, RecordKind.ORGANISATION, RecordKind.SOURCE}
+MAX_CHOICES = 2_000
+
+
+def _record_choices(ws: Workspace, kind: RecordKind, language: str) -> dict[str, list[Any]]:
+    """For each code field of a form naming a place, an organisation or a source, the
+    readable records of that kind as (code, name), for the field's suggestion list."""
+    found: dict[str, list[Any]] = {}
+    for field in fields_of(kind).values():
+        wanted = field.code_kind
+        if field.widget != "code" or wanted not in CHOOSABLE or wanted.value in found:
+            continue
+        views = list_records(ws, wanted, ListFilters(limit=MAX_CHOICES))
+        found[wanted.value] = sorted(
+            ((v.record.code, _name_of(v.record, language)) for v in views),
+            key=lambda pair: pair[1].casefold(),
+        )
+    return found
+
+
+def _name_of(record: Any, language: str) -> str:
+    names = getattr(record, "names", None)
+    if isinstance(names, dict) and names.get(language):
+        return str(names[language])
+    return str(getattr(record, "name", None) or getattr(record, "title", None) or record.code)
+
+
 def _other(language: str) -> str:
     return "ru" if language == "en" else "en"
 
@@ -136,6 +166,7 @@ def router(site: Site) -> APIRouter:
             compartments=ws.readable,
             compartment=compartment or values.get("compartment") or _default(ws),
             terms=_vocabulary_terms(ws, kind, language),
+            choices=_record_choices(ws, kind, language),
             choice_labels=CHOICE_LABELS,
             source=source,
             sealed=sealed,
