@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from vigil.services import accounts, compartments
-from vigil.web.admin import me, off_loop, signed_in
+from vigil.web.admin import off_loop
 from vigil.web.sessions import WebSession
-from vigil.web.site import Form, Site
+from vigil.web.site import Form, Site, me, signed_in
 
 SECRET = re.compile(r"[A-Z2-7]{16,128}")
 

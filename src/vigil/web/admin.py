@@ -19,7 +19,7 @@ from vigil.services.permissions import ROLES, NotAllowed, allows
 from vigil.services.ports import WrongPassphrase
 from vigil.services.workspace import DEFAULT_COMPARTMENT, NotFound
 from vigil.web.sessions import WebSession
-from vigil.web.site import Form, SignInRequired, Site
+from vigil.web.site import Form, Site, me, signed_in
 
 PAGE_SIZE = 50
 MIN_PASSPHRASE = 8
@@ -27,19 +27,6 @@ MEMBER_FIELD = "member:"
 COMPARTMENT_FIELD = "compartment:"
 
 T = TypeVar("T")
-
-
-def signed_in(session: WebSession) -> Vigil:
-    """The session's opened instance with its signed-in user (call holding ``session.lock``)."""
-    if session.vigil is None or session.vigil.session is None:
-        raise SignInRequired()
-    return session.vigil
-
-
-def me(vigil: Vigil) -> accounts.Session:
-    if vigil.session is None:
-        raise SignInRequired()
-    return vigil.session
 
 
 async def off_loop(handler: Callable[..., T], *args: Any) -> T:

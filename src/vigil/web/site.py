@@ -13,8 +13,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from vigil.bootstrap import Settings
+from vigil.bootstrap import Settings, Vigil
 from vigil.domain.errors import DomainError
+from vigil.services.accounts import Session
 from vigil.services.permissions import NotAllowed, allows
 from vigil.services.workspace import Locked, NotFound, Workspace
 from vigil.web.i18n import LANGUAGE_NAMES, LANGUAGES, best_language, load_translations
@@ -133,11 +134,23 @@ class Site:
         return HTMLResponse(html, status_code=status)
 
 
+def signed_in(session: WebSession) -> Vigil:
+    """The session's opened instance with its signed-in user (call holding ``session.lock``)."""
+    if session.vigil is None or session.vigil.session is None:
+        raise SignInRequired()
+    return session.vigil
+
+
+def me(vigil: Vigil) -> Session:
+    """The signed-in user's account session of an opened instance."""
+    if vigil.session is None:
+        raise SignInRequired()
+    return vigil.session
+
+
 def workspace(session: WebSession) -> Workspace:
     """The signed-in session's workspace (call it holding ``session.lock``)."""
-    if session.vigil is None:
-        raise SignInRequired()
-    return session.vigil.workspace
+    return signed_in(session).workspace
 
 
 def _environment(language: str) -> Environment:
