@@ -12,8 +12,8 @@ Fixtures:
 
 Every test here is marked ``browser`` and skipped, with the reason, when Chromium or Playwright
 is missing. The browser is Debian's (``apt-get install chromium``); Playwright never downloads
-one. Screenshots are test artifacts: a test may show sealed values in them only where it
-reveals them on purpose.
+one. Screenshots are test artifacts: a sealed value or a secret on the page is painted over
+(``shot(page, name, hide=(locator,))``), so none reaches a picture.
 """
 
 import re
@@ -178,18 +178,20 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
+def shot(request: pytest.FixtureRequest) -> Callable[..., Path]:
     """Save numbered full-page screenshots under the test's own output folder."""
     folder = OUTPUT / re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
     shutil.rmtree(folder, ignore_errors=True)
     count = 0
 
-    def take(page: Any, name: str) -> Path:
+    def take(page: Any, name: str, hide: tuple[Any, ...] = ()) -> Path:
+        """``hide``: locators of what must not reach the picture (sealed values, secrets),
+        painted over by Playwright before the screenshot is taken."""
         nonlocal count
         count += 1
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{count:02d}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=True, mask=list(hide))
         return path
 
     return take

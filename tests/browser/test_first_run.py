@@ -16,7 +16,7 @@ NEW_PASSPHRASE = "a long and fresh passphrase"
 
 
 def test_first_administrator_signs_in_reads_russian_and_signs_out(
-    served: Served, page: Any, shot: Callable[[Any, str], Path]
+    served: Served, page: Any, shot: Callable[..., Path]
 ) -> None:
     page.goto(served.setup_link)
     expect(page.get_by_role("heading", name="Set up Vigil")).to_be_visible()

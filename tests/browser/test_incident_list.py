@@ -20,7 +20,7 @@ expect = pytest.importorskip(
 
 
 def test_filters_replace_the_results_and_a_bad_period_is_named(
-    served: Served, page: Any, shot: Callable[[Any, str], Path]
+    served: Served, page: Any, shot: Callable[..., Path]
 ) -> None:
     served.create_admin()
     vigil = Vigil.open(served.settings)
