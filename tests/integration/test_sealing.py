@@ -13,6 +13,7 @@ from conftest import PASSPHRASE
 from integration.helpers import add_sample
 from vigil.bootstrap import Vigil
 from vigil.crypto.blind_index import name_tokens
+from vigil.domain.errors import DomainError
 from vigil.domain.records import Person
 from vigil.services.person_search import find_persons, reindex_compartment
 from vigil.services.ports import SealBroken, WrongPassphrase
@@ -89,6 +90,15 @@ def test_edited_identity_is_sealed_in_every_version(vigil: Vigil) -> None:
     assert show(vigil.workspace, sample.person, reveal=True).record.identity.names == (second,)
     assert_nowhere(vigil, first)
     assert_nowhere(vigil, second)
+
+
+def test_a_refused_edit_of_an_identity_does_not_repeat_the_name_typed(vigil: Vigil) -> None:
+    sample = add_sample(vigil.workspace, unique_name())
+    typed = unique_name()
+    with pytest.raises(DomainError) as refused:
+        edit_record(vigil.workspace, sample.person, {"identity": f'{{"names": ["{typed}"'})
+    assert "identity" in str(refused.value) and typed not in str(refused.value)
+    assert_nowhere(vigil, typed)
 
 
 def test_name_search_writes_neither_the_searched_name_nor_the_identities(vigil: Vigil) -> None:

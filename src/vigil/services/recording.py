@@ -112,21 +112,23 @@ def show(ws: Workspace, code: str, reveal: bool = False) -> RecordView:
     return to_view(stored, None)
 
 
-def _parse_change(old: Any, raw: str) -> Any:
+def _parse_change(field: str, old: Any, raw: str) -> Any:
+    """Read a typed value as the field's old value suggests; an error names the field, never
+    the value (which may be a sealed one)."""
     if raw == "":
         return None
     if raw[:1] in "[{" or raw in ("null", "true", "false"):
         try:
             return json.loads(raw)
         except json.JSONDecodeError:
-            raise DomainError(f"value {raw!r} is not valid JSON") from None
+            raise DomainError(f"the new value of {field!r} is not valid JSON") from None
     if isinstance(old, list):
         return [part.strip() for part in raw.split(",") if part.strip()]
     if isinstance(old, int | float) and not isinstance(old, bool):
         try:
             return type(old)(raw)
         except ValueError:
-            raise DomainError(f"value {raw!r} is not a number") from None
+            raise DomainError(f"the new value of {field!r} is not a number") from None
     return raw
 
 
@@ -153,7 +155,7 @@ def edit_record(
         for field, raw in changes.items():
             if field == "code" or (field not in data and field not in _fields(stored.kind)):
                 raise DomainError(f"{stored.kind.value} has no field {field!r} to edit")
-            data[field] = raw if parsed else _parse_change(data.get(field), raw)
+            data[field] = raw if parsed else _parse_change(field, data.get(field), raw)
         record = prepare(ws, from_dict(stored.kind, data))
         secret = sealed_keys(ws.vocabularies, record, source_kind_of(ws, record))
         new = to_stored(record, stored.version + 1, secret, cipher, compartment=stored.compartment)
