@@ -62,10 +62,15 @@ def _check_role(role: str) -> None:
         raise NotAllowed(f"role {role!r} is not one of {', '.join(ROLES)}")
 
 
+def valid_user_name(name: str) -> bool:
+    """A user name is letters and digits (any script), with '.', '-' and '_' between them."""
+    return bool(name) and name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+
+
 def new_user(keys: UserKeys, name: str, role: str, passphrase: str, now: datetime) -> UserRow:
     """Return a new account with its own key pair wrapped under its passphrase."""
     _check_role(role)
-    if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+    if not valid_user_name(name):
         raise NotAllowed(f"user name {name!r} may use letters, digits, '.', '-' and '_' only")
     created: Any = keys.create(passphrase)
     return UserRow(

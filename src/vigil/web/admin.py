@@ -35,10 +35,6 @@ async def off_loop(handler: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(handler, *args)
 
 
-def valid_user_name(name: str) -> bool:
-    return bool(name) and name.replace("-", "").replace("_", "").replace(".", "").isalnum()
-
-
 def checked(fields: dict[str, str], prefix: str) -> tuple[str, ...]:
     """The names of the ticked check boxes whose field names start with the prefix."""
     return tuple(key[len(prefix) :] for key, value in fields.items() if key.startswith(prefix))
@@ -135,7 +131,7 @@ def router(site: Site) -> APIRouter:
         def refuse(text: str) -> Response:
             return users_page(request, session, 400, error=text, form=kept)
 
-        if not valid_user_name(name):
+        if not accounts.valid_user_name(name):
             return refuse(
                 site.gettext(request, "A user name may use letters, digits, '.', '-' and '_' only.")
             )

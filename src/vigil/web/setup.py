@@ -22,6 +22,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from vigil.bootstrap import InstanceMissing, Settings, Vigil
+from vigil.services.accounts import valid_user_name
 from vigil.services.demo import load_demo
 from vigil.services.instance import AlreadyInitialised
 from vigil.web.i18n import N_ as _
@@ -167,8 +168,7 @@ def router(site: Site) -> APIRouter:
 
 def _problem(user: str, passphrase: str, confirm: str) -> str | None:
     """Say what is wrong with the form, before anything is written."""
-    plain = user.replace("-", "").replace("_", "").replace(".", "")
-    if not user or len(user) > MAX_USER_NAME or not plain.isalnum():
+    if len(user) > MAX_USER_NAME or not valid_user_name(user):
         return _("A user name has 1 to %(max)s letters, digits, '.', '-' or '_'.")
     if len(passphrase) < MIN_PASSPHRASE:
         return _("The passphrase needs at least %(n)s characters.")
