@@ -18,7 +18,7 @@ from nacl.secret import SecretBox
 
 from vigil.crypto.kdf import KdfParameters, derive_key
 from vigil.crypto.sealing import XChaChaCipher
-from vigil.services.ports import Cipher, WrongPassphrase
+from vigil.services.ports import MIN_PASSPHRASE, Cipher, WrongPassphrase
 
 DATA_KEY_BYTES = 32
 # The hash of a random secret that was thrown away, with the default parameters: verifying an
@@ -128,8 +128,8 @@ class UserKeyring:
 
     def create(self, passphrase: str) -> NewUserKey:
         """Return a new key pair wrapped under the passphrase, and the passphrase's hash."""
-        if len(passphrase) < 8:
-            raise WrongPassphrase("a passphrase needs at least 8 characters")
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise WrongPassphrase(f"a passphrase needs at least {MIN_PASSPHRASE} characters")
         kdf = self._fresh_kdf()
         private = PrivateKey.generate()
         wrapped = SecretBox(self._derive(passphrase, kdf)).encrypt(bytes(private))

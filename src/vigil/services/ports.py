@@ -13,6 +13,9 @@ class SealBroken(Exception):
     """A sealed value could not be opened: wrong key, or a ciphertext moved or altered."""
 
 
+MIN_PASSPHRASE = 8  # characters; every passphrase a user chooses has at least this many
+
+
 class WrongPassphrase(Exception):
     """The passphrase does not unlock this instance or this export file."""
 

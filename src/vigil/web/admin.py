@@ -16,13 +16,12 @@ from vigil.bootstrap import Vigil
 from vigil.services import accounts, compartments, recovery
 from vigil.services.auditing import audit_entries
 from vigil.services.permissions import ROLES, NotAllowed, allows
-from vigil.services.ports import WrongPassphrase
+from vigil.services.ports import MIN_PASSPHRASE, WrongPassphrase
 from vigil.services.workspace import DEFAULT_COMPARTMENT, NotFound
 from vigil.web.sessions import WebSession
 from vigil.web.site import Form, Site, me, signed_in
 
 PAGE_SIZE = 50
-MIN_PASSPHRASE = 8
 MEMBER_FIELD = "member:"
 COMPARTMENT_FIELD = "compartment:"
 

@@ -25,10 +25,10 @@ from vigil.bootstrap import InstanceMissing, Settings, Vigil
 from vigil.services.accounts import valid_user_name
 from vigil.services.demo import load_demo
 from vigil.services.instance import AlreadyInitialised
+from vigil.services.ports import MIN_PASSPHRASE
 from vigil.web.i18n import N_ as _
 from vigil.web.site import COOKIE, Site
 
-MIN_PASSPHRASE = 8  # as `vigil init`: the user keyring refuses anything shorter
 MAX_USER_NAME = 64
 
 
